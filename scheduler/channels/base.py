@@ -1,0 +1,58 @@
+"""The one small interface every channel implements, and the one error it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal, Protocol
+
+Medium = Literal["sms", "email"]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A fully rendered message, ready for a channel; it carries no database state."""
+
+    outbox_id: int
+    medium: Medium
+    to: str  # E.164 phone for sms, address for email
+    text: str  # the SMS body, or the plain-text part of an email
+    subject: str | None = None
+    html: str | None = None
+    unsubscribe_url: str | None = None  # one-click HTTPS opt-out link (email)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"  # try again later (rate limit, 5xx, timeout, connection)
+    PERMANENT = "permanent"  # never retry (invalid recipient, rejected content)
+    OPTED_OUT = "opted_out"  # the recipient unsubscribed at the carrier/provider
+
+
+class DeliveryError(Exception):
+    """Raised by `Channel.send`; says whether the failure is worth retrying."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ErrorKind,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+        self.retry_after = retry_after
+
+    @property
+    def permanent(self) -> bool:
+        return self.kind is not ErrorKind.TRANSIENT
+
+
+class Channel(Protocol):
+    """Sends one message and returns the provider's id for it, or raises DeliveryError."""
+
+    def send(self, message: OutgoingMessage) -> str: ...
+
+    def close(self) -> None: ...
