@@ -8,6 +8,7 @@ import uuid
 from typing import TextIO
 
 from scheduler.channels.base import OutgoingMessage
+from scheduler.contacts import mask_address
 
 
 class ConsoleChannel:
@@ -19,7 +20,10 @@ class ConsoleChannel:
 
     def send(self, message: OutgoingMessage) -> str:
         provider_id = f"console-{uuid.uuid4().hex[:12]}"
-        lines = [f"--- {message.medium} to {message.to} (outbox #{message.outbox_id})"]
+        # The body is the point of this channel; the address is masked like everywhere in the logs.
+        lines = [
+            f"--- {message.medium} to {mask_address(message.to)} (outbox #{message.outbox_id})"
+        ]
         if message.subject:
             lines.append(f"Subject: {message.subject}")
         lines.append(message.text)

@@ -1,0 +1,143 @@
+"""The tables: who is treated, what is scheduled (the outbox), what came back, what was raised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class Language(StrEnum):
+    EN = "en"
+    FR = "fr"
+
+
+class ChannelChoice(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    BOTH = "both"
+
+
+class TreatmentStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for due time or for its next retry
+    SENDING = "sending"  # claimed by a dispatch pass, provider call in flight
+    SENT = "sent"  # accepted by the provider
+    DELIVERED = "delivered"  # provider confirmed delivery (Twilio status callback)
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"  # permanent error, or retries exhausted
+    EXPIRED = "expired"  # its useful life ended before it could be sent
+    CANCELLED = "cancelled"  # treatment cancelled or patient opted out
+
+
+OPEN_STATUSES = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Practitioner(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=320)
+    active: bool = True
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class PatientBase(SQLModel):
+    name: str = Field(max_length=200)
+    phone: str = Field(max_length=20)  # E.164
+    email: str | None = Field(default=None, max_length=320)
+    language: str = Field(default=Language.EN, max_length=2)
+    preferred_channel: str = Field(default=ChannelChoice.SMS, max_length=5)
+
+
+class Patient(PatientBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(sa_column=Column(String(20), nullable=False, unique=True))
+    consent_source: str = Field(default="in-clinic", max_length=50)
+    consent_at: datetime = Field(sa_column=_ts())
+    opted_out_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Treatment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id")
+    kind: str = Field(max_length=50)
+    performed_at: datetime = Field(sa_column=_ts())
+    status: str = Field(default=TreatmentStatus.ACTIVE, max_length=20)
+    created_at: datetime = Field(sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class OutboundMessage(SQLModel, table=True):
+    __tablename__ = "outbound_message"
+    __table_args__ = (
+        UniqueConstraint("treatment_id", "step", "channel", name="uq_outbound_treatment_step"),
+        Index("ix_outbound_status_due", "status", "due_at"),
+        # Claims scan by next_attempt_at (retries move it); this keeps a pass O(batch).
+        Index("ix_outbound_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    treatment_id: int = Field(foreign_key="treatment.id", index=True)
+    step: str = Field(max_length=20)
+    channel: str = Field(max_length=10)  # sms | email
+    due_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    status: str = Field(default=OutboxStatus.PENDING, max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_ts())
+    claim_token: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    provider_id: str | None = Field(default=None, max_length=255, index=True)
+    segments: int | None = None
+    delivery_status: str | None = Field(default=None, max_length=20)
+    error_code: str | None = Field(default=None, max_length=40)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class InboundMessage(SQLModel, table=True):
+    __tablename__ = "inbound_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    channel: str = Field(max_length=10)
+    from_address: str = Field(max_length=320)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    provider_id: str | None = Field(
+        default=None, sa_column=Column(String(255), nullable=True, unique=True)
+    )
+    keyword: str | None = Field(default=None, max_length=10)
+    level: str | None = Field(default=None, max_length=10)
+    reasons: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    received_at: datetime = Field(sa_column=_ts(index=True))
+
+
+class Alert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int = Field(foreign_key="inbound_message.id", index=True)
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id")
+    level: str = Field(max_length=10)
+    reasons: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=20, index=True)
+    created_at: datetime = Field(sa_column=_ts())
+    notified_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    escalated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    acknowledged_by: str | None = Field(default=None, max_length=200)

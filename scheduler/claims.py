@@ -1,0 +1,80 @@
+"""Outbox claims: one statement takes a batch, so two passes can never take the same row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlmodel import col
+
+from models import OutboundMessage, OutboxStatus
+
+
+def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list[int]]:
+    """Mark up to `limit` due rows as sending under a fresh token; commit; return their ids."""
+    token = uuid.uuid4().hex
+    due = (
+        select(col(OutboundMessage.id))
+        .where(
+            col(OutboundMessage.status) == OutboxStatus.PENDING,
+            col(OutboundMessage.next_attempt_at) <= now,
+        )
+        .order_by(col(OutboundMessage.next_attempt_at))
+        .limit(limit)
+        # PostgreSQL: concurrent passes skip each other's rows instead of queueing behind them.
+        # SQLite ignores it; there the status re-check below and the single writer keep it exact.
+        .with_for_update(skip_locked=True)
+    )
+    claim = (
+        update(OutboundMessage)
+        .where(
+            col(OutboundMessage.id).in_(due.scalar_subquery()),
+            col(OutboundMessage.status) == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=now, updated_at=now)
+        .returning(col(OutboundMessage.id))
+    )
+    with engine.begin() as connection:
+        ids = [row_id for row_id in connection.execute(claim).scalars() if row_id is not None]
+    return token, sorted(ids)
+
+
+def finish(engine: Engine, row_id: int, token: str, **values: Any) -> bool:
+    """Record an outcome, only if the row is still ours (guards against a recovered claim)."""
+    stmt = (
+        update(OutboundMessage)
+        .where(
+            col(OutboundMessage.id) == row_id,
+            col(OutboundMessage.claim_token) == token,
+            col(OutboundMessage.status) == OutboxStatus.SENDING,
+        )
+        .values(claim_token=None, **values)
+    )
+    with engine.begin() as connection:
+        return bool(connection.execute(stmt).rowcount)
+
+
+def recover_stale(engine: Engine, *, now: datetime, timeout: timedelta) -> int:
+    """Close claims left by a crashed process.
+
+    The provider may or may not have taken the message, and a message goes out at most once, so
+    such rows become `failed` with a reason staff can see rather than being sent again.
+    """
+    stmt = (
+        update(OutboundMessage)
+        .where(
+            col(OutboundMessage.status) == OutboxStatus.SENDING,
+            col(OutboundMessage.claimed_at) < now - timeout,
+        )
+        .values(
+            status=OutboxStatus.FAILED,
+            claim_token=None,
+            error_code="interrupted",
+            last_error="the service stopped while sending; outcome unknown, check the provider log",
+            updated_at=now,
+        )
+    )
+    with engine.begin() as connection:
+        return int(connection.execute(stmt).rowcount)

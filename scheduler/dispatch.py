@@ -1,0 +1,279 @@
+"""One dispatch pass: claim due rows, render, send through the channels, record each outcome."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from models import OutboundMessage, OutboxStatus, Patient, Treatment, TreatmentStatus
+from models.db import session_scope
+from scheduler.channels.base import Channel, DeliveryError, ErrorKind, OutgoingMessage
+from scheduler.claims import claim_batch, finish, recover_stale
+from scheduler.clock import Clock
+from scheduler.compose import compose
+from scheduler.contacts import mask_address
+from scheduler.optout import opt_out
+from scheduler.plan import Action, SendWindow, backoff_delay, decide
+from scheduler.ratelimit import RateLimiter
+from scheduler.registration import OPTED_OUT
+from scheduler.render import MessageRenderer
+from scheduler.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassReport:
+    """What one pass did; printed by `aftercare dispatch` and logged by the service."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+    released: int = 0
+    recovered: int = 0
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in asdict(self).items() if v) or "nothing due"
+
+
+@dataclass(frozen=True)
+class _Job:
+    row_id: int
+    patient_id: int
+    step: str
+    attempts: int
+    segments: int | None
+    message: OutgoingMessage
+
+
+class _Released:
+    """The service is stopping: the job was not started and goes back to the queue."""
+
+
+_Outcome = str | DeliveryError | _Released
+
+
+class Dispatcher:
+    """Works through the outbox in passes; safe to run from several processes at once."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        channels: Mapping[str, Channel],
+        renderer: MessageRenderer,
+        *,
+        clock: Clock,
+        limiters: Mapping[str, RateLimiter] | None = None,
+        rng: random.Random | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.channels = channels
+        self.renderer = renderer
+        self.clock = clock
+        # Limiters outlive a pass: the rate holds across back-to-back passes too.
+        self.limiters = limiters or {
+            "sms": RateLimiter(settings.sms_rate_per_second),
+            "email": RateLimiter(settings.email_rate_per_second),
+        }
+        self.concurrency = {"sms": settings.sms_concurrency, "email": settings.email_concurrency}
+        self.rng = rng or random.Random()
+        self.stop = stop or threading.Event()
+        self.window = SendWindow(*settings.window)
+
+    def run_pass(self) -> PassReport:
+        """Claim one batch and see every claimed row to an outcome."""
+        now = self.clock()
+        report = PassReport()
+        timeout = timedelta(seconds=self.settings.claim_timeout_seconds)
+        report.recovered = recover_stale(self.engine, now=now, timeout=timeout)
+        token, ids = claim_batch(self.engine, now=now, limit=self.settings.dispatch_batch_size)
+        report.claimed = len(ids)
+        if ids:
+            jobs = self._prepare(token, ids, now, report)
+            self._send_all(token, jobs, report)
+        if report.claimed or report.recovered:
+            log.info("dispatch pass: %s", report.summary())
+        return report
+
+    def _prepare(self, token: str, ids: list[int], now: datetime, report: PassReport) -> list[_Job]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(OutboundMessage, Treatment, Patient)
+                .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
+                .join(Patient, col(Patient.id) == Treatment.patient_id)
+                .where(col(OutboundMessage.id).in_(ids))
+            ).all()
+        jobs = []
+        for row, treatment, patient in rows:
+            assert row.id is not None and patient.id is not None
+            if treatment.status == TreatmentStatus.CANCELLED:
+                self._close(token, row.id, OutboxStatus.CANCELLED, now, "treatment cancelled")
+                report.cancelled += 1
+                continue
+            if patient.opted_out_at is not None:
+                self._close(
+                    token, row.id, OutboxStatus.CANCELLED, now, "patient opted out", code=OPTED_OUT
+                )
+                report.cancelled += 1
+                continue
+            decision = decide(now, row.expires_at, self.settings.zone, self.window)
+            if decision.action is Action.EXPIRE:
+                self._close(token, row.id, OutboxStatus.EXPIRED, now, "past its useful life")
+                report.expired += 1
+                continue
+            if decision.action is Action.DEFER:
+                finish(
+                    self.engine,
+                    row.id,
+                    token,
+                    status=OutboxStatus.PENDING,
+                    next_attempt_at=decision.until,
+                    updated_at=now,
+                )
+                report.deferred += 1
+                continue
+            try:
+                message, segments = compose(
+                    row, treatment, patient, settings=self.settings, renderer=self.renderer
+                )
+            except Exception as exc:  # a broken template or record must not stall the batch
+                log.exception("cannot render outbox #%s", row.id)
+                self._close(
+                    token, row.id, OutboxStatus.FAILED, now, f"cannot render: {exc}", code="render"
+                )
+                report.failed += 1
+                continue
+            jobs.append(_Job(row.id, patient.id, row.step, row.attempts, segments, message))
+        return jobs
+
+    def _send_all(self, token: str, jobs: list[_Job], report: PassReport) -> None:
+        mediums = {job.message.medium for job in jobs}
+        pools = {
+            m: ThreadPoolExecutor(self.concurrency[m], thread_name_prefix=f"send-{m}")
+            for m in mediums
+        }
+        try:
+            futures: dict[Future[_Outcome], _Job] = {
+                pools[job.message.medium].submit(self._send_one, job): job for job in jobs
+            }
+            for future in as_completed(futures):
+                self._record(token, futures[future], future.result(), report)
+        finally:
+            for pool in pools.values():
+                pool.shutdown(wait=True)
+
+    def _send_one(self, job: _Job) -> _Outcome:
+        if self.stop.is_set():
+            return _Released()
+        self.limiters[job.message.medium].acquire()
+        try:
+            return self.channels[job.message.medium].send(job.message)
+        except DeliveryError as exc:
+            return exc
+        except Exception as exc:  # a channel bug: retry (bounded by max_attempts), never lose it
+            log.exception("channel %s raised unexpectedly", job.message.medium)
+            return DeliveryError(f"unexpected: {exc}", kind=ErrorKind.TRANSIENT, code="unexpected")
+
+    def _record(self, token: str, job: _Job, outcome: _Outcome, report: PassReport) -> None:
+        now = self.clock()
+        who = mask_address(job.message.to)
+        if isinstance(outcome, _Released):
+            finish(self.engine, job.row_id, token, status=OutboxStatus.PENDING, updated_at=now)
+            report.released += 1
+            return
+        attempts = job.attempts + 1
+        if isinstance(outcome, str):
+            finish(
+                self.engine,
+                job.row_id,
+                token,
+                status=OutboxStatus.SENT,
+                provider_id=outcome,
+                sent_at=now,
+                attempts=attempts,
+                segments=job.segments,
+                error_code=None,
+                last_error=None,
+                updated_at=now,
+            )
+            log.info("sent #%s %s by %s to %s", job.row_id, job.step, job.message.medium, who)
+            report.sent += 1
+            return
+        error = outcome
+        if error.kind is ErrorKind.TRANSIENT and attempts < self.settings.max_attempts:
+            delay = backoff_delay(
+                attempts,
+                base=self.settings.retry_base_seconds,
+                cap=self.settings.retry_max_seconds,
+                retry_after=error.retry_after,
+                rng=self.rng,
+            )
+            finish(
+                self.engine,
+                job.row_id,
+                token,
+                status=OutboxStatus.PENDING,
+                attempts=attempts,
+                next_attempt_at=now + delay,
+                error_code=error.code,
+                last_error=str(error),
+                updated_at=now,
+            )
+            log.warning(
+                "retrying #%s to %s in %.0fs: %s", job.row_id, who, delay.total_seconds(), error
+            )
+            report.retrying += 1
+            return
+        reason = str(error)
+        if error.kind is ErrorKind.TRANSIENT:
+            reason = f"gave up after {attempts} attempts: {error}"
+        finish(
+            self.engine,
+            job.row_id,
+            token,
+            status=OutboxStatus.FAILED,
+            attempts=attempts,
+            error_code=error.code,
+            last_error=reason,
+            updated_at=now,
+        )
+        log.warning("failed #%s to %s: %s", job.row_id, who, reason)
+        report.failed += 1
+        if error.kind is ErrorKind.OPTED_OUT:
+            with session_scope(self.engine) as session:
+                report.cancelled += opt_out(session, job.patient_id, now=now)
+
+    def _close(
+        self,
+        token: str,
+        row_id: int,
+        status: OutboxStatus,
+        now: datetime,
+        why: str,
+        *,
+        code: str | None = None,
+    ) -> None:
+        finish(
+            self.engine,
+            row_id,
+            token,
+            status=status,
+            last_error=why,
+            error_code=code,
+            updated_at=now,
+        )

@@ -1,0 +1,55 @@
+"""Wiring shared by the CLI and the service: settings, database, renderer, channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from models.db import is_sqlite, make_engine
+from models.migrate import is_up_to_date, upgrade
+from scheduler.plan import KINDS
+from scheduler.render import MessageContext, MessageRenderer
+from scheduler.settings import Settings
+
+LANGUAGES = ("en", "fr")
+SAMPLE_CONTEXT = MessageContext(
+    first_name="Marie-Josée",
+    clinic_name="Clinique Esthétique Ottawa",
+    clinic_phone="613-555-0100",
+    unsubscribe_url="https://clinic.example/unsubscribe/sample-token",
+)
+
+
+class StartupError(RuntimeError):
+    """The service cannot start as configured; the message says what to do."""
+
+
+def open_database(settings: Settings) -> Engine:
+    """The engine, with the schema current: SQLite upgrades itself, other databases must be."""
+    engine = make_engine(settings.database_url)
+    if is_sqlite(settings.database_url):
+        upgrade(engine)
+    elif not is_up_to_date(engine):
+        raise StartupError("the database schema is not current: run `aftercare db upgrade`")
+    return engine
+
+
+def checked_renderer() -> MessageRenderer:
+    """A renderer whose every template was rendered once; refuses to start on a broken one."""
+    renderer = MessageRenderer()
+    steps = {name: [step.name for step in kind.steps] for name, kind in KINDS.items()}
+    problems = renderer.check_all(steps, LANGUAGES, SAMPLE_CONTEXT)
+    if problems:
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        raise StartupError(f"message templates have problems:\n{listing}")
+    return renderer
+
+
+@dataclass
+class ServiceState:
+    """What /healthz reports about the dispatch job."""
+
+    running: bool = False
+    last_pass_at: str | None = None
+    last_error: str | None = None

@@ -1,0 +1,93 @@
+"""`aftercare serve`: the APScheduler dispatch job and the web app, in one process."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from scheduler.channels import build_channels
+from scheduler.clock import Clock, system_clock
+from scheduler.dispatch import Dispatcher
+from scheduler.runtime import ServiceState, checked_renderer, open_database
+from scheduler.settings import Settings
+from scheduler.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+class DispatchJob:
+    """The periodic job: one pass per run; failures are logged and the next run tries again."""
+
+    def __init__(self, dispatcher: Dispatcher, state: ServiceState, clock: Clock) -> None:
+        self.dispatcher = dispatcher
+        self.state = state
+        self.clock = clock
+
+    def __call__(self) -> None:
+        try:
+            self.dispatcher.run_pass()
+        except Exception as exc:  # the job must survive a database blip; it is logged, not hidden
+            log.exception("dispatch pass failed")
+            self.state.last_error = f"{type(exc).__name__}: {exc}"
+        else:
+            self.state.last_error = None
+        self.state.last_pass_at = self.clock().isoformat(timespec="seconds")
+
+
+def build_scheduler(job: DispatchJob, interval: float) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        job,
+        "interval",
+        seconds=interval,
+        id="dispatch",
+        # One pass at a time per process; missed runs collapse into one instead of piling up.
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=max(1, int(interval * 2)),
+        next_run_time=datetime.now(UTC) + timedelta(seconds=0.5),
+    )
+    return scheduler
+
+
+def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clock) -> None:
+    """Run until SIGINT/SIGTERM; the pass in flight completes before the process exits."""
+    engine = open_database(settings)
+    renderer = checked_renderer()
+    channels = build_channels(settings)
+    state = ServiceState()
+    dispatcher = Dispatcher(engine, settings, channels, renderer, clock=clock)
+    scheduler = build_scheduler(
+        DispatchJob(dispatcher, state, clock), settings.dispatch_interval_seconds
+    )
+
+    def start() -> None:
+        scheduler.start()
+        state.running = True
+        log.info(
+            "dispatch every %ss (sms: %s, email: %s)",
+            settings.dispatch_interval_seconds,
+            settings.sms_channel,
+            settings.email_channel,
+        )
+
+    def stop() -> None:
+        log.info("stopping: finishing the dispatch pass in flight")
+        dispatcher.stop.set()  # sends not yet started go back to the queue
+        scheduler.shutdown(wait=True)
+        state.running = False
+        for channel in channels.values():
+            channel.close()
+        engine.dispose()
+        log.info("stopped cleanly")
+
+    app = create_app(settings, engine, clock=clock, state=state, on_startup=start, on_shutdown=stop)
+    print(
+        f"Aftercare listening on http://{host}:{port} (database: {engine.url.render_as_string()})",
+        flush=True,
+    )
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.Server(config).run()

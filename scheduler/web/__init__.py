@@ -1,0 +1,1 @@
+"""The HTTP side: health, webhooks, JSON API and staff pages (FastAPI)."""

@@ -1,0 +1,49 @@
+"""Build the FastAPI app around an engine, settings and a clock (nothing global)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from scheduler.clock import Clock, system_clock
+from scheduler.runtime import ServiceState
+from scheduler.settings import Settings
+from scheduler.web import health, unsubscribe, webhooks
+
+Hook = Callable[[], None]
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock = system_clock,
+    state: ServiceState | None = None,
+    on_startup: Hook | None = None,
+    on_shutdown: Hook | None = None,
+) -> FastAPI:
+    """The web app; the service passes hooks that start and stop the scheduler with it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if on_startup:
+            on_startup()
+        try:
+            yield
+        finally:
+            if on_shutdown:
+                on_shutdown()
+
+    life: Callable[[FastAPI], AbstractAsyncContextManager[None]] = lifespan
+    app = FastAPI(title="Aftercare", version="0.1.0", lifespan=life)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock
+    app.state.service = state or ServiceState()
+    app.include_router(health.router)
+    app.include_router(webhooks.router)
+    app.include_router(unsubscribe.router)
+    return app
