@@ -226,7 +226,7 @@ def dispatch(
     engine = database(settings)
     moment = parse_moment(now, settings) if now else None
     try:
-        renderer = checked_renderer()
+        renderer = checked_renderer(settings)
     except StartupError as exc:
         fail(str(exc))
     channels = build_channels(settings)

@@ -48,7 +48,11 @@ def run_demo(console: Console, *, days: int = 10) -> None:
         printed = io.StringIO()
         channel = ConsoleChannel(printed)
         dispatcher = Dispatcher(
-            engine, settings, {"sms": channel, "email": channel}, checked_renderer(), clock=clock
+            engine,
+            settings,
+            {"sms": channel, "email": channel},
+            checked_renderer(settings),
+            clock=clock,
         )
         console.print(
             f"[bold]Aftercare demo[/] — simulated clock from {start:%a %Y-%m-%d %H:%M %Z}"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
 from models.db import is_sqlite, make_engine
 from models.migrate import is_up_to_date, upgrade
+from scheduler.contacts import display_phone
 from scheduler.plan import KINDS
 from scheduler.render import MessageContext, MessageRenderer
 from scheduler.settings import Settings
 
+log = logging.getLogger(__name__)
 LANGUAGES = ("en", "fr")
 SAMPLE_CONTEXT = MessageContext(
     first_name="Marie-Josée",
@@ -35,7 +38,7 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
-def checked_renderer() -> MessageRenderer:
+def checked_renderer(settings: Settings) -> MessageRenderer:
     """A renderer whose every template was rendered once; refuses to start on a broken one."""
     renderer = MessageRenderer()
     steps = {name: [step.name for step in kind.steps] for name, kind in KINDS.items()}
@@ -43,6 +46,15 @@ def checked_renderer() -> MessageRenderer:
     if problems:
         listing = "\n".join(f"  - {problem}" for problem in problems)
         raise StartupError(f"message templates have problems:\n{listing}")
+    # The sample name is fixed; this clinic's own name may push an SMS into one more segment.
+    # That costs money, not correctness, so it is a warning rather than a refusal to start.
+    own = replace(
+        SAMPLE_CONTEXT,
+        clinic_name=settings.clinic_name,
+        clinic_phone=display_phone(settings.clinic_phone),
+    )
+    for problem in renderer.check_all(steps, LANGUAGES, own):
+        log.warning("with CLINIC_NAME=%r: %s", settings.clinic_name, problem)
     return renderer
 
 

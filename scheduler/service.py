@@ -56,7 +56,7 @@ def build_scheduler(job: DispatchJob, interval: float) -> BackgroundScheduler:
 def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clock) -> None:
     """Run until SIGINT/SIGTERM; the pass in flight completes before the process exits."""
     engine = open_database(settings)
-    renderer = checked_renderer()
+    renderer = checked_renderer(settings)
     channels = build_channels(settings)
     state = ServiceState()
     dispatcher = Dispatcher(engine, settings, channels, renderer, clock=clock)
