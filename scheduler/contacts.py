@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -50,16 +52,18 @@ def normalize_email(raw: str) -> str:
         raise ValueError(f"{raw!r} is not a valid email address: {exc}") from exc
 
 
-def mask_phone(e164: str) -> str:
-    """'+16135550124' -> '+1******0124': enough to tell messages apart, not to identify anyone."""
-    if len(e164) <= 6:
-        return "*" * len(e164)
-    return e164[:2] + "*" * (len(e164) - 6) + e164[-4:]
+def mask_phone(number: str) -> str:
+    """Keep the last four digits, in any formatting: '+1 613-555-0124' -> '***0124'."""
+    digits = re.sub(r"\D", "", number)
+    return "***" + digits[-4:] if len(digits) > 6 else "***"
 
 
 def mask_email(address: str) -> str:
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
+    """'marie@example.com' -> 'm***@example.com'."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
 
 
 def mask_address(address: str) -> str:

@@ -1,0 +1,90 @@
+"""Shared fixtures: real SQLite files per test, a fresh PostgreSQL database per test that asks."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+
+from scheduler.render import MessageRenderer
+from scheduler.runtime import open_database
+from scheduler.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("AFTERCARE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("AFTERCARE_REQUIRE_POSTGRES") == "1"
+_pg_passed = 0
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for tests: never read the developer's .env."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "clinic_name": "Clinique Esthétique Ottawa",
+        "clinic_phone": "+16135550100",
+        "secret_key": "test-secret",
+        "public_base_url": "https://clinic.example",
+        "sms_rate_per_second": 1000.0,
+        "email_rate_per_second": 1000.0,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'aftercare.db'}"
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return make_settings(sqlite_url)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = open_database(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def renderer() -> MessageRenderer:
+    return MessageRenderer()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; fails (not skips) in CI if down."""
+    name = f"aftercare_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required here but unreachable at {PG_ADMIN_URL}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set up by .ci/run)")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        try:
+            yield f"{base}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _pg_passed
+    if report.when == "call" and report.passed and "postgres" in report.keywords:
+        _pg_passed += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # CI must fail, not quietly pass, when the PostgreSQL tests were skipped or deselected.
+    if REQUIRE_PG and _pg_passed == 0 and exitstatus == 0 and session.testscollected:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nERROR: AFTERCARE_REQUIRE_POSTGRES=1 but no PostgreSQL test passed")

@@ -1,0 +1,289 @@
+"""A Twilio-compatible Messages API on 127.0.0.1 for tests, with scriptable faults."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import math
+import secrets
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+FaultMode = Literal["429", "500", "slow", "21610", "21211", "21614"]
+# Status, Twilio code and message (Twilio quotes the number in some of them).
+_FAULT_REPLIES: dict[str, tuple[int, int, str]] = {
+    "429": (429, 20429, "Too Many Requests"),
+    "500": (500, 20500, "Internal Server Error"),
+    "21610": (400, 21610, "Attempt to send to unsubscribed recipient"),
+    "21211": (400, 21211, "The 'To' number {to} is not a valid phone number."),
+    "21614": (400, 21614, "'To' number {to} is not a valid mobile number"),
+}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the server saw; `at` is time.monotonic() on arrival."""
+
+    at: float
+    method: str
+    path: str
+    params: dict[str, str]
+    auth_ok: bool
+    fault: FaultMode | None
+    status: int
+
+
+def _segments(body: str) -> int:
+    """Rough segment count: ASCII stands in for GSM-7 (good enough for a fake)."""
+    single, multi = (160, 153) if body.isascii() else (70, 67)
+    return 1 if len(body) <= single else math.ceil(len(body) / multi)
+
+
+def _problem(params: dict[str, str]) -> tuple[int, str] | None:
+    """Twilio's validation of a create request, as (code, message)."""
+    if not params.get("To"):
+        return 21604, "A 'To' phone number is required."
+    if not params.get("Body"):
+        return 21602, "Message body is required."
+    if ("From" in params) == ("MessagingServiceSid" in params):
+        # Stricter than Twilio (which allows both): our channel must send exactly one.
+        return 21603, "Send exactly one of From or MessagingServiceSid."
+    return None
+
+
+def _error(status: int, code: int, message: str) -> dict[str, Any]:
+    """Twilio's legacy error body, which the SDK turns into TwilioRestException."""
+    more_info = f"https://www.twilio.com/docs/errors/{code}"
+    return {"code": code, "message": message, "more_info": more_info, "status": status}
+
+
+class FakeTwilio:
+    """Context manager running the fake API; `base_url` is what TwilioChannel's api_base takes."""
+
+    def __init__(
+        self,
+        *,
+        account_sid: str = "AC" + "0" * 32,
+        auth_token: str = "fake-auth-token",
+        retry_after: str | None = "1",
+        slow_seconds: float = 1.0,
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.retry_after = retry_after  # Retry-After header on "429"; None leaves it out
+        self.slow_seconds = slow_seconds
+        self.rules: dict[str, FaultMode] = {}  # To number -> fault on every request to it
+        self.messages: dict[str, dict[str, Any]] = {}
+        self._queue: deque[FaultMode] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "FakeTwilio is not running"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def fail_next(self, n: int, mode: FaultMode) -> None:
+        """Answer the next `n` message requests (any recipient) with `mode`."""
+        with self._lock:
+            self._queue.extend([mode] * n)
+
+    def max_per_second(self) -> int:
+        """The most requests that arrived within any one-second window."""
+        times = sorted(r.at for r in self.requests)
+        return max(
+            (sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times)),
+            default=0,
+        )
+
+    def start(self) -> FakeTwilio:
+        self._server = server = _Server(("127.0.0.1", 0), _make_handler(self))
+        # A short poll keeps stop() (and so each test's teardown) quick.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes "slow" handlers early
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeTwilio:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # --- request handling (runs on server threads) ---
+
+    def _auth_ok(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(user, self.account_sid) and hmac.compare_digest(
+            password, self.auth_token
+        )
+
+    def _pick_fault(self, to: str) -> FaultMode | None:
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+            return self.rules.get(to)
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _resource(self, params: dict[str, str]) -> dict[str, Any]:
+        sid = "SM" + secrets.token_hex(16)
+        service = params.get("MessagingServiceSid")
+        now = format_datetime(datetime.now(UTC))  # RFC 2822 with +0000, as Twilio writes it
+        base = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
+        return {
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "body": params["Body"],
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": params.get("From"),
+            "messaging_service_sid": service,
+            "num_media": "0",
+            # With a Messaging Service no sender is picked yet, so Twilio reports 0 segments.
+            "num_segments": "0" if service else str(_segments(params["Body"])),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "accepted" if service else "queued",
+            "subresource_uris": {"media": f"{base}/Media.json"},
+            "to": params["To"],
+            "uri": f"{base}.json",
+        }
+
+    def handle_create(
+        self, params: dict[str, str], auth_ok: bool
+    ) -> tuple[int, Any, FaultMode | None]:
+        """Status, JSON body and fault for POST .../Messages.json."""
+        if not auth_ok:
+            return 401, _error(401, 20003, "Authenticate"), None
+        to = params.get("To", "")
+        fault = self._pick_fault(to)
+        if fault == "slow":
+            self._stopping.wait(self.slow_seconds)  # then answer normally, as Twilio would
+        elif fault is not None:
+            status, code, message = _FAULT_REPLIES[fault]
+            return status, _error(status, code, message.format(to=to)), fault
+        problem = _problem(params)
+        if problem is not None:
+            return 400, _error(400, *problem), fault
+        resource = self._resource(params)
+        with self._lock:
+            self.messages[resource["sid"]] = resource
+        return 201, resource, fault
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a "slow" handler must not hold up stop()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hanging up (after their timeout) is normal here, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
+    prefix = "/2010-04-01/Accounts/"
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like the real API; every reply has a length
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None  # the default writes every request line to stderr
+
+        def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(body).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                if status == 401:
+                    self.send_header("WWW-Authenticate", 'Basic realm="Twilio API"')
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client timed out and hung up: expected in "slow" tests
+
+        def _account_path(self) -> tuple[bool, str]:
+            """Whether the path names our account, and what follows it."""
+            rest = self.path.split("?", 1)[0].removeprefix(prefix)
+            sid, _, tail = rest.partition("/")
+            return self.path.startswith(prefix) and sid == fake.account_sid, tail
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""  # read all: keep-alive
+            params = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+            auth_ok = fake._auth_ok(self.headers.get("Authorization"))
+            ours, tail = self._account_path()
+            fault: FaultMode | None = None
+            headers: dict[str, str] = {}
+            if not ours or tail != "Messages.json":
+                status, body = 404, _error(404, 20404, "The requested resource was not found")
+            else:
+                status, body, fault = fake.handle_create(params, auth_ok)
+                if status == 429 and fake.retry_after is not None:
+                    headers["Retry-After"] = fake.retry_after
+            fake._record(
+                RecordedRequest(time.monotonic(), "POST", self.path, params, auth_ok, fault, status)
+            )
+            self._reply(status, body, headers)
+
+        def do_GET(self) -> None:
+            auth_ok = fake._auth_ok(self.headers.get("Authorization"))
+            ours, tail = self._account_path()
+            sid = tail.removeprefix("Messages/").removesuffix(".json")
+            with fake._lock:
+                resource = fake.messages.get(sid) if ours else None
+            if not auth_ok:
+                status, body = 401, _error(401, 20003, "Authenticate")
+            elif resource is None:
+                status, body = 404, _error(404, 20404, "The requested resource was not found")
+            else:
+                status, body = 200, resource
+            fake._record(
+                RecordedRequest(time.monotonic(), "GET", self.path, {}, auth_ok, None, status)
+            )
+            self._reply(status, body)
+
+    return Handler
