@@ -215,14 +215,30 @@ class Dispatcher:
             report.sent += 1
             return
         error = outcome
-        if error.kind is ErrorKind.TRANSIENT and attempts < self.settings.max_attempts:
-            delay = backoff_delay(
-                attempts,
-                base=self.settings.retry_base_seconds,
-                cap=self.settings.retry_max_seconds,
-                retry_after=error.retry_after,
-                rng=self.rng,
+        if error.kind is ErrorKind.UNAVAILABLE:
+            # The channel is down or misconfigured: wait without spending the message's attempts.
+            delay = self._backoff(1, error.retry_after)
+            finish(
+                self.engine,
+                job.row_id,
+                token,
+                status=OutboxStatus.PENDING,
+                next_attempt_at=now + delay,
+                error_code=error.code,
+                last_error=str(error),
+                updated_at=now,
             )
+            log.error(
+                "channel %s unavailable, #%s waits %.0fs: %s",
+                job.message.medium,
+                job.row_id,
+                delay.total_seconds(),
+                error,
+            )
+            report.retrying += 1
+            return
+        if error.kind is ErrorKind.TRANSIENT and attempts < self.settings.max_attempts:
+            delay = self._backoff(attempts, error.retry_after)
             finish(
                 self.engine,
                 job.row_id,
@@ -257,6 +273,15 @@ class Dispatcher:
         if error.kind is ErrorKind.OPTED_OUT:
             with session_scope(self.engine) as session:
                 report.cancelled += opt_out(session, job.patient_id, now=now)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> timedelta:
+        return backoff_delay(
+            attempt,
+            base=self.settings.retry_base_seconds,
+            cap=self.settings.retry_max_seconds,
+            retry_after=retry_after,
+            rng=self.rng,
+        )
 
     def _close(
         self,

@@ -375,3 +375,22 @@ def test_patients_get_their_own_language(
     dispatcher(engine, settings, renderer, SimulatedClock(DAY1), channel).run_pass()
     keyword = {"en": "STOP", "fr": "ARRET"}[language]
     assert keyword in channel.sent[0].text
+
+
+def test_an_unavailable_channel_does_not_spend_attempts(
+    engine: Engine, settings: Settings, renderer: MessageRenderer
+) -> None:
+    register(engine, settings)
+    limited = settings.model_copy(update={"max_attempts": 2})
+    channel = ScriptedChannel()
+    bad_login = DeliveryError("535 auth failed", kind=ErrorKind.UNAVAILABLE, code="smtp-auth")
+    channel.fail(phone(100), *[bad_login] * 4)
+    clock = SimulatedClock(DAY1)
+    d = dispatcher(engine, limited, renderer, clock, channel)
+    for _ in range(4):
+        assert d.run_pass().retrying == 1
+        row = by_step(engine, "day1")[0]
+        assert (row.status, row.attempts, row.error_code) == ("pending", 0, "smtp-auth")
+        clock.set(row.next_attempt_at)
+    assert d.run_pass().sent == 1  # fixed: sent, although 4 > max_attempts failures happened
+    assert by_step(engine, "day1")[0].attempts == 1

@@ -144,14 +144,14 @@ def test_untrusted_certificate_is_refused_not_ignored(cert: TestCert) -> None:
     with SmtpSink(mode="starttls", cert=cert) as sink:
         with pytest.raises(DeliveryError) as caught:
             channel_for(sink, ssl_context=None).send(email())  # system CAs only
-        assert (caught.value.kind, caught.value.code) == (ErrorKind.TRANSIENT, "smtp-tls")
+        assert (caught.value.kind, caught.value.code) == (ErrorKind.UNAVAILABLE, "smtp-tls")
         assert sink.received == []
 
 
 def test_starttls_never_falls_back_to_plain_text(sink: SmtpSink) -> None:
     with pytest.raises(DeliveryError) as caught:
         channel_for(sink, security="starttls", username=USER, password=PASSWORD).send(email())
-    assert (caught.value.kind, caught.value.code) == (ErrorKind.TRANSIENT, "smtp-config")
+    assert (caught.value.kind, caught.value.code) == (ErrorKind.UNAVAILABLE, "smtp-config")
     assert sink.received == []
 
 
@@ -164,7 +164,7 @@ def test_bad_password_is_transient_and_short_circuits(cert: TestCert) -> None:
         with pytest.raises(DeliveryError) as second:
             channel.send(email())
     for caught in (first, second):
-        assert (caught.value.kind, caught.value.code) == (ErrorKind.TRANSIENT, "smtp-auth")
+        assert (caught.value.kind, caught.value.code) == (ErrorKind.UNAVAILABLE, "smtp-auth")
         assert "535" in str(caught.value) and PASSWORD not in str(caught.value)
         assert caught.value.retry_after is not None and 0 < caught.value.retry_after <= 60
 
@@ -172,7 +172,7 @@ def test_bad_password_is_transient_and_short_circuits(cert: TestCert) -> None:
 def test_missing_credentials_count_as_auth_problem() -> None:
     with SmtpSink(username=USER, password=PASSWORD) as sink, pytest.raises(DeliveryError) as caught:
         channel_for(sink, auth_cooldown=0).send(email())
-    assert (caught.value.kind, caught.value.code) == (ErrorKind.TRANSIENT, "smtp-auth")
+    assert (caught.value.kind, caught.value.code) == (ErrorKind.UNAVAILABLE, "smtp-auth")
     assert "530" in str(caught.value)
 
 

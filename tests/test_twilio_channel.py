@@ -167,7 +167,7 @@ def test_wrong_token_is_transient_not_permanent(tw: FakeTwilio) -> None:
     ch = make_channel(tw, auth_token="wrong-token")
     err = send_error(ch)
     ch.close()
-    assert (err.kind, err.code) == (ErrorKind.TRANSIENT, "20003")
+    assert (err.kind, err.code) == (ErrorKind.UNAVAILABLE, "20003")
     assert tw.requests[0].auth_ok is False
 
 

@@ -27,6 +27,9 @@ class ErrorKind(StrEnum):
     TRANSIENT = "transient"  # try again later (rate limit, 5xx, timeout, connection)
     PERMANENT = "permanent"  # never retry (invalid recipient, rejected content)
     OPTED_OUT = "opted_out"  # the recipient unsubscribed at the carrier/provider
+    # The channel itself cannot send (credentials, TLS, relay setup): no fault of this message,
+    # so it waits without spending its attempts; its expiry still bounds the wait.
+    UNAVAILABLE = "unavailable"
 
 
 class DeliveryError(Exception):
@@ -47,7 +50,7 @@ class DeliveryError(Exception):
 
     @property
     def permanent(self) -> bool:
-        return self.kind is not ErrorKind.TRANSIENT
+        return self.kind in (ErrorKind.PERMANENT, ErrorKind.OPTED_OUT)
 
 
 class Channel(Protocol):

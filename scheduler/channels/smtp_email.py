@@ -114,7 +114,7 @@ class SmtpChannel:
         if blocked > 0:
             # Don't hammer the relay with a known-bad password: providers lock accounts.
             raise DeliveryError(
-                auth_error, kind=ErrorKind.TRANSIENT, code="smtp-auth", retry_after=blocked
+                auth_error, kind=ErrorKind.UNAVAILABLE, code="smtp-auth", retry_after=blocked
             )
         try:
             self._deliver(email, recipient)
@@ -238,16 +238,17 @@ class SmtpChannel:
         return DeliveryError(text, kind=kind, code=f"smtp-{code}")
 
     def _config_error(self, text: str, code: str) -> DeliveryError:
-        # The relay rejects *us*, not the patient: transient so messages wait for the fix, and
-        # logged as an error so someone notices. Auth failures also trip the breaker in send().
+        # The relay rejects *us*, not the patient: messages wait for the fix without spending
+        # attempts, and it is logged as an error so someone notices. Auth failures also trip
+        # the breaker in send().
         log.error("SMTP relay misconfigured: %s", text)
         if code != "smtp-auth":
-            return DeliveryError(text, kind=ErrorKind.TRANSIENT, code=code)
+            return DeliveryError(text, kind=ErrorKind.UNAVAILABLE, code=code)
         with self._lock:
             self._auth_blocked_until = time.monotonic() + self._auth_cooldown
             self._auth_error = text
         return DeliveryError(
-            text, kind=ErrorKind.TRANSIENT, code="smtp-auth", retry_after=self._auth_cooldown
+            text, kind=ErrorKind.UNAVAILABLE, code="smtp-auth", retry_after=self._auth_cooldown
         )
 
     def _scrub(self, text: str, recipient: str) -> str:

@@ -227,14 +227,14 @@ class TwilioChannel:
             )
         if status == 401:
             # Bad credentials are the channel's fault, not this message's: failing every
-            # queued message for good during a token rotation would be worse than retrying.
-            return DeliveryError(text, kind=ErrorKind.TRANSIENT, code=code_text)
+            # queued message for good during a token rotation would be worse than waiting.
+            return DeliveryError(text, kind=ErrorKind.UNAVAILABLE, code=code_text)
         if code in PERMANENT_CODES or 400 <= status < 500:
             return DeliveryError(text, kind=ErrorKind.PERMANENT, code=code_text)
         return DeliveryError(text, kind=ErrorKind.TRANSIENT, code=code_text)
 
     def close(self) -> None:
-        """Close every thread's HTTP session; later sends fail as TRANSIENT 'closed'."""
+        """Close every thread's HTTP session; later sends fail as UNAVAILABLE 'closed'."""
         with self._lock:
             self._closed = True
             clients = list(self._http_clients)
@@ -244,7 +244,7 @@ class TwilioChannel:
 
 
 def _closed_error() -> DeliveryError:
-    return DeliveryError("Twilio channel is closed", kind=ErrorKind.TRANSIENT, code="closed")
+    return DeliveryError("Twilio channel is closed", kind=ErrorKind.UNAVAILABLE, code="closed")
 
 
 def _network_error(code: str, to: str) -> DeliveryError:
