@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -63,5 +64,8 @@ class ServiceState:
     """What /healthz reports about the dispatch job."""
 
     running: bool = False
-    last_pass_at: str | None = None
+    started_at: datetime | None = None
+    last_pass_at: datetime | None = None
     last_error: str | None = None
+    # A pass that has not finished for this long means the job is stuck (a hung provider call).
+    stale_after: timedelta = timedelta(minutes=5)

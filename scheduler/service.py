@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import uvicorn
@@ -11,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from scheduler.channels import build_channels
 from scheduler.clock import Clock, system_clock
 from scheduler.dispatch import Dispatcher
+from scheduler.metrics import Metrics
 from scheduler.runtime import ServiceState, checked_renderer, open_database
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
@@ -21,20 +23,26 @@ log = logging.getLogger(__name__)
 class DispatchJob:
     """The periodic job: one pass per run; failures are logged and the next run tries again."""
 
-    def __init__(self, dispatcher: Dispatcher, state: ServiceState, clock: Clock) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, state: ServiceState, clock: Clock, metrics: Metrics
+    ) -> None:
         self.dispatcher = dispatcher
         self.state = state
         self.clock = clock
+        self.metrics = metrics
 
     def __call__(self) -> None:
+        started = time.perf_counter()
         try:
-            self.dispatcher.run_pass()
+            report = self.dispatcher.run_pass()
         except Exception as exc:  # the job must survive a database blip; it is logged, not hidden
             log.exception("dispatch pass failed")
             self.state.last_error = f"{type(exc).__name__}: {exc}"
+            self.metrics.failed_passes.inc()
         else:
             self.state.last_error = None
-        self.state.last_pass_at = self.clock().isoformat(timespec="seconds")
+            self.metrics.record_pass(report, time.perf_counter() - started)
+        self.state.last_pass_at = self.clock()
 
 
 def build_scheduler(job: DispatchJob, interval: float) -> BackgroundScheduler:
@@ -58,14 +66,20 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     engine = open_database(settings)
     renderer = checked_renderer(settings)
     channels = build_channels(settings)
-    state = ServiceState()
+    state = ServiceState(
+        stale_after=timedelta(seconds=max(300, 20 * settings.dispatch_interval_seconds))
+    )
+    metrics = Metrics()
     dispatcher = Dispatcher(engine, settings, channels, renderer, clock=clock)
     scheduler = build_scheduler(
-        DispatchJob(dispatcher, state, clock), settings.dispatch_interval_seconds
+        DispatchJob(dispatcher, state, clock, metrics), settings.dispatch_interval_seconds
     )
+    # APScheduler logs every run at INFO (every few seconds); keep its warnings and errors only.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
 
     def start() -> None:
         scheduler.start()
+        state.started_at = clock()
         state.running = True
         log.info(
             "dispatch every %ss (sms: %s, email: %s)",
@@ -84,7 +98,15 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
         engine.dispose()
         log.info("stopped cleanly")
 
-    app = create_app(settings, engine, clock=clock, state=state, on_startup=start, on_shutdown=stop)
+    app = create_app(
+        settings,
+        engine,
+        clock=clock,
+        state=state,
+        metrics_registry=metrics,
+        on_startup=start,
+        on_shutdown=stop,
+    )
     print(
         f"Aftercare listening on http://{host}:{port} (database: {engine.url.render_as_string()})",
         flush=True,

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock, system_clock
+from scheduler.metrics import Metrics
 from scheduler.runtime import ServiceState
 from scheduler.settings import Settings
-from scheduler.web import health, unsubscribe, webhooks
+from scheduler.web import health, metrics, unsubscribe, webhooks
 
 Hook = Callable[[], None]
 
@@ -22,6 +23,7 @@ def create_app(
     *,
     clock: Clock = system_clock,
     state: ServiceState | None = None,
+    metrics_registry: Metrics | None = None,
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
 ) -> FastAPI:
@@ -43,7 +45,9 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.service = state or ServiceState()
+    app.state.metrics = metrics_registry or Metrics()
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(webhooks.router)
     app.include_router(unsubscribe.router)
     return app
