@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from datetime import datetime
@@ -12,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import make_engine, session_scope
 from models.migrate import upgrade
@@ -22,7 +24,7 @@ from scheduler.dispatch import Dispatcher
 from scheduler.intake import TreatmentCreate, describe_error
 from scheduler.outbox import list_messages, list_treatments
 from scheduler.registration import RegistrationError, cancel_treatment, register_treatment
-from scheduler.runtime import StartupError, checked_renderer, open_database
+from scheduler.runtime import StartupError, checked_renderer, describe_db_error, open_database
 from scheduler.settings import Settings
 from scheduler.views import messages_table, scheduled_table, treatments_table
 
@@ -89,7 +91,11 @@ def serve(
     settings = load_settings()
     logging.getLogger().setLevel(settings.log_level.upper())
     try:
-        run_service(settings, host=host or settings.host, port=port or settings.port)
+        run_service(
+            settings,
+            host=host if host is not None else settings.host,
+            port=port if port is not None else settings.port,
+        )
     except StartupError as exc:
         fail(str(exc))
 
@@ -150,10 +156,15 @@ def treatment_import(
     settings = load_settings()
     engine = database(settings)
     try:
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            report = import_csv(handle, engine, settings=settings, now=system_clock())
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text")
+        # Decode it all before registering anything: a bad byte late in the file must not
+        # leave the rows before it half-imported.
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"{file} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8")
+    try:
+        report = import_csv(
+            io.StringIO(text, newline=""), engine, settings=settings, now=system_clock()
+        )
     except CsvFormatError as exc:
         fail(f"{file}: {exc}")
     for line, reason in report.errors:
@@ -270,7 +281,10 @@ def demo() -> None:
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the Alembic migrations to DATABASE_URL."""
     settings = load_settings()
-    upgrade(make_engine(settings.database_url), revision)
+    try:
+        upgrade(make_engine(settings.database_url), revision)
+    except SQLAlchemyError as exc:
+        fail(f"cannot upgrade the database: {describe_db_error(exc)}")
     console.print(f"database at revision {revision}")
 
 

@@ -1,14 +1,20 @@
-"""A thread-safe pacing limiter: sends are spaced 1/rate apart, so no second exceeds the rate."""
+"""A thread-safe limiter: no one-second window holds more than the rate, across threads."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+
+# Between taking a slot and the request reaching the provider there is jitter (thread start,
+# connection setup): a window a little longer than a second keeps rate+1 out of any second.
+WINDOW_SECONDS = 1.1
 
 
 class RateLimiter:
-    """Hands out send slots at most `rate_per_second` per second, across threads and passes."""
+    """Hands out send slots evenly spaced, and never `rate` + 1 within WINDOW_SECONDS."""
 
     def __init__(
         self,
@@ -20,6 +26,7 @@ class RateLimiter:
         if rate_per_second <= 0:
             raise ValueError("rate must be positive")
         self._interval = 1.0 / rate_per_second
+        self._recent: deque[float] = deque(maxlen=max(1, math.floor(rate_per_second)))
         self._clock = clock
         self._sleep = sleep
         self._next_slot: float | None = None
@@ -30,6 +37,9 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             slot = now if self._next_slot is None else max(now, self._next_slot)
+            if len(self._recent) == self._recent.maxlen:
+                slot = max(slot, self._recent[0] + WINDOW_SECONDS)
+            self._recent.append(slot)
             self._next_slot = slot + self._interval
             return slot - now
 

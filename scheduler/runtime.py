@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import is_sqlite, make_engine
 from models.migrate import is_up_to_date, upgrade
@@ -32,11 +33,21 @@ class StartupError(RuntimeError):
 def open_database(settings: Settings) -> Engine:
     """The engine, with the schema current: SQLite upgrades itself, other databases must be."""
     engine = make_engine(settings.database_url)
-    if is_sqlite(settings.database_url):
-        upgrade(engine)
-    elif not is_up_to_date(engine):
-        raise StartupError("the database schema is not current: run `aftercare db upgrade`")
+    try:
+        if is_sqlite(settings.database_url):
+            upgrade(engine)
+        elif not is_up_to_date(engine):
+            raise StartupError("the database schema is not current: run `aftercare db upgrade`")
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StartupError(f"cannot open the database: {describe_db_error(exc)}") from exc
     return engine
+
+
+def describe_db_error(exc: SQLAlchemyError) -> str:
+    """The driver's own first line, without SQLAlchemy's SQL echo and links (no secrets)."""
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
 
 
 def checked_renderer(settings: Settings) -> MessageRenderer:

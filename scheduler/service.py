@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -112,4 +113,9 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
         flush=True,
     )
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    # uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown so the previous handler can
+    # run; with Python's default one that kills the process (exit 143). A no-op here lets a
+    # clean stop exit 0, as process managers expect.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: None)
     uvicorn.Server(config).run()

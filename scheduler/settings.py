@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./aftercare.db"
     host: str = "127.0.0.1"
     port: int = 8000
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: SecretStr = SecretStr("dev-secret-change-me")
 
     clinic_name: str = "Aftercare Demo Clinic"
@@ -72,6 +72,11 @@ class Settings(BaseSettings):
 
     api_token: SecretStr = SecretStr("")
     alert_escalate_after: timedelta = timedelta(minutes=30)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("clinic_timezone")
     @classmethod
