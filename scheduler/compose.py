@@ -40,7 +40,13 @@ def compose(
     context = message_context(patient, settings)
     if row.channel == "sms":
         sms = renderer.sms(treatment.kind, row.step, patient.language, context)
-        message = OutgoingMessage(outbox_id=row.id, medium="sms", to=patient.phone, text=sms.text)
+        message = OutgoingMessage(
+            outbox_id=row.id,
+            medium="sms",
+            to=patient.phone,
+            text=sms.text,
+            previous_error_code=row.error_code,
+        )
         return message, sms.segments.segments
     if not patient.email:
         raise ValueError("patient has no email address")
@@ -53,5 +59,6 @@ def compose(
         subject=email.subject,
         html=email.html,
         unsubscribe_url=context.unsubscribe_url,
+        previous_error_code=row.error_code,
     )
     return message, None

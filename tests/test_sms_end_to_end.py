@@ -213,10 +213,30 @@ def test_slow_provider_times_out_and_is_retried(
     fake.fail_next(1, "slow")
     assert h.run_pass().retrying == 1
     row = h.row(phone(0))
-    assert (row.status, row.attempts, row.error_code) == (OutboxStatus.PENDING, 1, "timeout")
+    assert (row.status, row.attempts, row.error_code) == (OutboxStatus.PENDING, 1, "read-timeout")
     h.clock.set(row.next_attempt_at)
     assert h.run_pass().sent == 1
     assert h.row(phone(0)).status == OutboxStatus.SENT
+
+
+def test_a_timed_out_send_that_reached_twilio_is_not_sent_twice(
+    make_harness: MakeHarness, fake: FakeTwilio
+) -> None:
+    fake.slow_seconds = 0.4
+    h = make_harness(twilio_timeout_seconds=0.1)
+    h.register()
+    fake.fail_next(1, "slow")
+    assert h.run_pass().retrying == 1
+    deadline = time.monotonic() + 5
+    while not fake.messages and time.monotonic() < deadline:  # Twilio finishes creating it late
+        time.sleep(0.02)
+    [sid] = fake.messages
+    h.clock.set(h.row(phone(0)).next_attempt_at)
+    assert h.run_pass().sent == 1
+    row = h.row(phone(0))
+    assert (row.status, row.provider_id, row.attempts) == (OutboxStatus.SENT, sid, 2)
+    assert posts_to(fake, phone(0)) == 1  # the retry looked it up instead of posting again
+    assert len(fake.messages) == 1
 
 
 def test_invalid_number_fails_for_good(make_harness: MakeHarness, fake: FakeTwilio) -> None:

@@ -141,7 +141,7 @@ def test_slow_answer_times_out_as_transient(tw: FakeTwilio) -> None:
     started = time.monotonic()
     err = send_error(ch)
     ch.close()
-    assert (err.kind, err.code) == (ErrorKind.TRANSIENT, "timeout")
+    assert (err.kind, err.code) == (ErrorKind.TRANSIENT, "read-timeout")
     assert time.monotonic() - started < 1.5
 
 

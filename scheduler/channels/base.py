@@ -20,6 +20,9 @@ class OutgoingMessage:
     subject: str | None = None
     html: str | None = None
     unsubscribe_url: str | None = None  # one-click HTTPS opt-out link (email)
+    # The channel's own error code from this message's last failed attempt: lets a channel
+    # check whether an attempt that timed out after sending did reach the provider.
+    previous_error_code: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 

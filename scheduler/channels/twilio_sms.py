@@ -8,7 +8,7 @@ import re
 import threading
 import weakref
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -35,6 +35,11 @@ _NO_ENVIRONMENT: Mapping[str, str] = {"AFTERCARE_TWILIO_ENV": "settings-only"}
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 logger = logging.getLogger(__name__)
+# After a read timeout Twilio may have created the message anyway; the retry first looks for
+# it among the recipient's recent messages (same body, this recent) instead of sending twice.
+READ_TIMEOUT = "read-timeout"
+RECONCILE_WINDOW = timedelta(hours=6)
+_GONE_WRONG = {"failed", "undelivered", "canceled"}
 
 
 def _scrub(text: str, secret: str) -> str:
@@ -131,6 +136,8 @@ class TwilioChannel:
         self._status_callback_url = status_callback_url
         self._timeout = timeout
         self._local = threading.local()
+        # urllib3 logs request URLs at DEBUG, and the reconcile lookup's URL names the recipient.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
         # Weak, so a finished thread's client (held by its thread-local) can be collected.
         self._http_clients: weakref.WeakSet[RoutedHttpClient] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -186,20 +193,22 @@ class TwilioChannel:
         if self._status_callback_url:
             kwargs["status_callback"] = self._status_callback_url
         to = mask_phone(message.to)
+        if message.previous_error_code == READ_TIMEOUT:
+            earlier = _accepted_earlier(client, message)
+            if earlier is not None:
+                return earlier
         # `from None` everywhere: the SDK's exception text quotes the recipient's number, and
         # a chained cause would put it back into any logged traceback.
         try:
             created = client.messages.create(**kwargs)
         except (TwilioRestException, TwilioServiceException) as exc:
             raise self._api_error(exc, to, http.last_headers()) from None
-        except requests.Timeout:
-            raise _network_error("timeout", to) from None
-        except requests.RequestException:
-            raise _network_error("connection", to) from None
+        except requests.RequestException as exc:
+            raise _network_error(_network_code(exc), to) from None
         except TwilioException as exc:
-            if isinstance(exc.__cause__, requests.Timeout):
-                raise _network_error("timeout", to) from None
-            raise _network_error("connection", to) from None
+            cause = exc.__cause__
+            code = _network_code(cause) if isinstance(cause, Exception) else "connection"
+            raise _network_error(code, to) from None
         except ValueError:  # a 2xx whose body is not JSON
             raise _network_error("bad_response", to) from None
         sid = getattr(created, "sid", None)
@@ -245,6 +254,34 @@ class TwilioChannel:
 
 def _closed_error() -> DeliveryError:
     return DeliveryError("Twilio channel is closed", kind=ErrorKind.UNAVAILABLE, code="closed")
+
+
+def _network_code(exc: Exception) -> str:
+    # A read timeout means the request went out: Twilio may have accepted it (see READ_TIMEOUT).
+    if isinstance(exc, requests.ReadTimeout):
+        return READ_TIMEOUT
+    return "timeout" if isinstance(exc, requests.Timeout) else "connection"
+
+
+def _accepted_earlier(client: Any, message: OutgoingMessage) -> SmsReceipt | None:
+    """The message Twilio took from an attempt that timed out, if it did take one."""
+    try:
+        recent = client.messages.list(to=message.to, limit=20)
+    except (TwilioException, requests.RequestException, ValueError):
+        # Unknown: sending again risks a duplicate, not sending risks losing care advice;
+        # the duplicate is the lesser harm.
+        return None
+    cutoff = datetime.now(UTC) - RECONCILE_WINDOW
+    for earlier in recent:
+        created = getattr(earlier, "date_created", None)
+        if (
+            earlier.body == message.text
+            and earlier.status not in _GONE_WRONG
+            and (created is None or created >= cutoff)
+        ):
+            logger.info("outbox #%s: the timed-out attempt had reached Twilio", message.outbox_id)
+            return SmsReceipt(str(earlier.sid), _to_int(earlier.num_segments), earlier.status)
+    return None
 
 
 def _network_error(code: str, to: str) -> DeliveryError:

@@ -189,6 +189,23 @@ class FakeTwilio:
             "uri": f"{base}.json",
         }
 
+    def list_page(self, to: str | None, path: str) -> dict[str, Any]:
+        """GET .../Messages.json: newest first, optionally only those to `to`, one page."""
+        with self._lock:
+            found = [m for m in self.messages.values() if to is None or m["to"] == to]
+        found.reverse()  # dicts keep insertion order: newest last
+        return {
+            "messages": found,
+            "end": max(0, len(found) - 1),
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "start": 0,
+            "uri": path,
+        }
+
     def handle_create(
         self, params: dict[str, str], auth_ok: bool
     ) -> tuple[int, Any, FaultMode | None]:
@@ -275,7 +292,10 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             sid = tail.removeprefix("Messages/").removesuffix(".json")
             with fake._lock:
                 resource = fake.messages.get(sid) if ours else None
-            if not auth_ok:
+            if auth_ok and ours and tail == "Messages.json":
+                query = parse_qs(self.path.partition("?")[2])
+                status, body = 200, fake.list_page(query.get("To", [None])[0], self.path)
+            elif not auth_ok:
                 status, body = 401, _error(401, 20003, "Authenticate")
             elif resource is None:
                 status, body = 404, _error(404, 20404, "The requested resource was not found")
