@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,10 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
+from models.db import make_engine
+from scheduler.channels.base import Channel
+from scheduler.clock import Clock
+from scheduler.dispatch import Dispatcher
 from scheduler.render import MessageRenderer
 from scheduler.runtime import open_database
 from scheduler.settings import Settings
@@ -75,6 +80,36 @@ def pg_url() -> Iterator[str]:
             yield f"{base}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def drain_concurrently(
+    database_url: str,
+    settings: Settings,
+    renderer: MessageRenderer,
+    clock: Clock,
+    channel: Channel,
+    *,
+    workers: int = 4,
+) -> None:
+    """Several dispatchers, each on its own engine (like separate processes), started together
+    and passing until nothing is left to claim."""
+    barrier = threading.Barrier(workers)
+
+    def work() -> None:
+        own = make_engine(database_url)
+        dispatcher = Dispatcher(
+            own, settings, {"sms": channel, "email": channel}, renderer, clock=clock
+        )
+        barrier.wait()
+        while dispatcher.run_pass().claimed:
+            pass
+        own.dispose()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

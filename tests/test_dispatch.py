@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import drain_concurrently
 from fakes.scripted_channel import ScriptedChannel
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from models import OutboundMessage, OutboxStatus, Patient
-from models.db import make_engine, session_scope
+from models.db import session_scope
 from scheduler.channels.base import DeliveryError, ErrorKind
 from scheduler.claims import claim_batch
 from scheduler.clock import SimulatedClock
@@ -104,22 +104,7 @@ def test_concurrent_passes_never_send_a_message_twice(
     small = settings.model_copy(update={"dispatch_batch_size": 7})
     channel = ScriptedChannel()
     clock = SimulatedClock(DAY1)
-    barrier = threading.Barrier(4)
-
-    def worker() -> None:
-        # Each worker has its own engine (own connections), like separate processes would.
-        own = make_engine(settings.database_url)
-        d = dispatcher(own, small, renderer, clock, channel)
-        barrier.wait()
-        while d.run_pass().claimed:
-            pass
-        own.dispose()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    drain_concurrently(settings.database_url, small, renderer, clock, channel)
     counts = Counter(m.outbox_id for m in channel.sent)
     assert len(counts) == 60
     assert max(counts.values()) == 1

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_settings
+from conftest import drain_concurrently, make_settings
 from fakes.scripted_channel import ScriptedChannel
 from sqlalchemy import inspect
 from sqlmodel import Session, col, select
@@ -17,7 +16,6 @@ from models import OutboundMessage, OutboxStatus, Treatment
 from models.db import make_engine, session_scope
 from models.migrate import is_up_to_date, upgrade
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
 from scheduler.intake import TreatmentCreate
 from scheduler.registration import cancel_treatment, register_treatment
 from scheduler.render import MessageRenderer
@@ -75,24 +73,7 @@ def test_concurrent_passes_skip_locked_rows_and_send_each_once(
         with session_scope(engine) as session:
             register_treatment(session, request, settings=settings, now=PERFORMED)
     channel = ScriptedChannel()
-    clock = SimulatedClock(DAY1)
-    barrier = threading.Barrier(4)
-
-    def worker() -> None:
-        own = make_engine(pg_url)  # a separate pool per worker, like separate processes
-        dispatcher = Dispatcher(
-            own, settings, {"sms": channel, "email": channel}, renderer, clock=clock
-        )
-        barrier.wait()
-        while dispatcher.run_pass().claimed:
-            pass
-        own.dispose()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    drain_concurrently(pg_url, settings, renderer, SimulatedClock(DAY1), channel)
     counts = Counter(m.outbox_id for m in channel.sent)
     assert len(counts) == 40 and set(counts.values()) == {1}
     with Session(engine) as session:
