@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench bench-full clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Benchmarks print figures (bench/README.md); never part of the pass/fail of `make test`.
 bench: $(STAMP)
-	$(BIN)/python -m bench.dispatch_throughput
+	$(BIN)/python -m bench
+
+bench-full: $(STAMP)
+	$(BIN)/python -m bench --full
 
 clean:
 	rm -rf $(VENV) build *.egg-info

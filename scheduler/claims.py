@@ -1,4 +1,4 @@
-"""Outbox claims: one statement takes a batch, so two passes can never take the same row."""
+"""Outbox claims: one conditional UPDATE takes a batch, so two passes never take the same row."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import ColumnElement, Engine, literal_column, select, update
 from sqlmodel import col
 
 from models import OutboundMessage, OutboxStatus
@@ -24,15 +24,18 @@ def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list
         .order_by(col(OutboundMessage.next_attempt_at))
         .limit(limit)
         # PostgreSQL: concurrent passes skip each other's rows instead of queueing behind them.
-        # SQLite ignores it; there the status re-check below and the single writer keep it exact.
+        # SQLite ignores it; there the status re-check and the single writer keep it exact.
         .with_for_update(skip_locked=True)
     )
+    still_pending: ColumnElement[bool] = col(OutboundMessage.status) == OutboxStatus.PENDING
+    if engine.dialect.name == "sqlite":
+        # SQLite keeps no planner statistics and would serve the re-check from the status
+        # index, walking every pending row (6x slower at 100k, bench/claim_cost). A unary +
+        # is SQLite's way to keep a term off an index: the rows are then found by id.
+        still_pending = literal_column("+status") == OutboxStatus.PENDING
     claim = (
         update(OutboundMessage)
-        .where(
-            col(OutboundMessage.id).in_(due.scalar_subquery()),
-            col(OutboundMessage.status) == OutboxStatus.PENDING,
-        )
+        .where(col(OutboundMessage.id).in_(due.scalar_subquery()), still_pending)
         .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=now, updated_at=now)
         .returning(col(OutboundMessage.id))
     )

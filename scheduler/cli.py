@@ -245,6 +245,7 @@ def dispatch(
         engine, settings, channels, renderer, clock=(lambda: moment) if moment else system_clock
     )
     report = dispatcher.run_pass()
+    dispatcher.close()
     for channel in channels.values():
         channel.close()
     console.print(f"dispatch: {report.summary()}")

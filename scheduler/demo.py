@@ -86,4 +86,5 @@ def run_demo(console: Console, *, days: int = 10) -> None:
                 printed.truncate()
         with session_scope(engine) as session:
             console.print(messages_table(list_messages(session), zone, title="Outbox at the end"))
+        dispatcher.close()
         engine.dispose()

@@ -94,6 +94,8 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.stop = stop or threading.Event()
         self.window = SendWindow(*settings.window)
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._pools_lock = threading.Lock()
 
     def run_pass(self) -> PassReport:
         """Claim one batch and see every claimed row to an outcome."""
@@ -162,20 +164,28 @@ class Dispatcher:
         return jobs
 
     def _send_all(self, token: str, jobs: list[_Job], report: PassReport) -> None:
-        mediums = {job.message.medium for job in jobs}
-        pools = {
-            m: ThreadPoolExecutor(self.concurrency[m], thread_name_prefix=f"send-{m}")
-            for m in mediums
+        futures: dict[Future[_Outcome], _Job] = {
+            self._pool(job.message.medium).submit(self._send_one, job): job for job in jobs
         }
-        try:
-            futures: dict[Future[_Outcome], _Job] = {
-                pools[job.message.medium].submit(self._send_one, job): job for job in jobs
-            }
-            for future in as_completed(futures):
-                self._record(token, futures[future], future.result(), report)
-        finally:
-            for pool in pools.values():
-                pool.shutdown(wait=True)
+        for future in as_completed(futures):
+            self._record(token, futures[future], future.result(), report)
+
+    def _pool(self, medium: str) -> ThreadPoolExecutor:
+        # Kept across passes: each worker thread keeps its provider connection warm (a TLS
+        # handshake per worker per pass otherwise, bench/send_throughput).
+        with self._pools_lock:
+            if medium not in self._pools:
+                self._pools[medium] = ThreadPoolExecutor(
+                    self.concurrency[medium], thread_name_prefix=f"send-{medium}"
+                )
+            return self._pools[medium]
+
+    def close(self) -> None:
+        """Stop the sender threads (after the pass in flight); the channels stay open."""
+        with self._pools_lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.shutdown(wait=True)
 
     def _send_one(self, job: _Job) -> _Outcome:
         if self.stop.is_set():

@@ -93,6 +93,7 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
         log.info("stopping: finishing the dispatch pass in flight")
         dispatcher.stop.set()  # sends not yet started go back to the queue
         scheduler.shutdown(wait=True)
+        dispatcher.close()
         state.running = False
         for channel in channels.values():
             channel.close()

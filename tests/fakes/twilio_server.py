@@ -230,6 +230,7 @@ class FakeTwilio:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a "slow" handler must not hold up stop()
+    request_queue_size = 64  # a burst of concurrent clients must not wait on the listen queue
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients hanging up (after their timeout) is normal here, not worth a traceback.
@@ -242,6 +243,8 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like the real API; every reply has a length
+        # Headers and body go out in two writes: with Nagle the body waits ~40 ms for an ACK.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             return None  # the default writes every request line to stderr
