@@ -278,24 +278,6 @@ def sweep(
     print(table(headers, rows))
 
 
-def nagle_check(bench: Bench, *, messages: int) -> None:
-    """The fake as the tests run it (Nagle on) vs as this benchmark runs it, at 0 latency."""
-    bench.fake.set_latency(0.0)
-    rows = []
-    for on in (False, True):
-        bench.fake.set_nodelay(on)
-        [run] = bench.runs(1, messages=messages, concurrency=1, rate=1000.0)
-        rows.append(
-            [
-                "TCP_NODELAY (used below)" if on else "as in tests (Nagle on)",
-                f"{run.seconds / run.sent * 1000:.1f}",
-                f"{run.sent / run.seconds:.0f}",
-            ]
-        )
-    print(f"\nFakeTwilio at 0 ms latency, SMS_CONCURRENCY=1, {messages} messages:")
-    print(table(["server socket", "ms/msg", "msg/s"], rows))
-
-
 def rate_check(bench: Bench, *, messages: int, latency: float) -> None:
     """Two back-to-back passes of one Dispatcher (its limiter outlives a pass)."""
     bench.fake.set_latency(latency)
@@ -346,7 +328,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = Bench(engine, fake, due_ids)
         fake.set_latency(0.0)
         bench.runs(1, messages=8, concurrency=2, rate=1000.0)  # warm-up: imports, caches
-        nagle_check(bench, messages=10 if args.quick else 30)
         for i, latency in enumerate(latencies):
             sweep(bench, latency, reps=args.reps, budget=budget, full=args.all_100, memory=i == 0)
         rate_check(bench, messages=20 if args.quick else MAX_MESSAGES, latency=0.2)
