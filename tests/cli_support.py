@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func
@@ -22,9 +24,13 @@ import scheduler.cli
 from models import OutboundMessage, Patient, Treatment
 from models.db import make_engine
 from scheduler.cli import app
+from scheduler.compose import message_context
+from scheduler.render import MessageRenderer
 from scheduler.settings import Settings
 
 SETTING_NAMES = frozenset(Settings.model_fields)
+TORONTO = ZoneInfo("America/Toronto")
+STEPS = {"day1": 1, "day3": 3, "day7": 7}
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -141,3 +147,50 @@ def cli_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
 def write_csv(path: Path, lines: Sequence[str], *, encoding: str = "utf-8") -> Path:
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
+
+
+def today() -> date:
+    return datetime.now(TORONTO).date()
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A Toronto wall-clock moment."""
+    return datetime.combine(day, time(hour, minute), tzinfo=TORONTO)
+
+
+def add(
+    cli: Cli,
+    *,
+    name: str = "Alex Martin",
+    phone: str = "613-555-0124",
+    env: dict[str, str] | None = None,
+    **options: str,
+) -> int:
+    """`treatment add` that must succeed; returns the new treatment's id."""
+    args = ["treatment", "add", "--name", name, "--phone", phone]
+    for option, value in options.items():
+        args += [f"--{option.replace('_', '-')}", value]
+    run = cli(*args, env=env)
+    assert run.exit_code == 0, run.stderr
+    match = re.search(r"\bTreatment (\d+) registered\b", run.stdout)
+    assert match, run.stdout
+    return int(match.group(1))
+
+
+def assert_one_error_line(run: Run, *fragments: str) -> None:
+    assert run.exit_code == 1, (run.stdout, run.stderr)
+    assert len(run.error_lines) == 1, run.stderr
+    assert run.error_lines[0].startswith("error:"), run.stderr
+    for fragment in fragments:
+        assert fragment in run.error_lines[0]
+
+
+def sms_text(cli: Cli, patient: Patient, step: str = "day1") -> str:
+    """The body the console channel prints for this patient (same settings as the CLI runs)."""
+    settings = Settings(_env_file=None, database_url=cli.url)
+    context = message_context(patient, settings)
+    return MessageRenderer().sms("microneedling", step, patient.language, context).text
+
+
+def by_step(messages: list[OutboundMessage], channel: str = "sms") -> dict[str, OutboundMessage]:
+    return {m.step: m for m in messages if m.channel == channel}

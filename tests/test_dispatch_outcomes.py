@@ -1,133 +1,32 @@
-"""Dispatch passes on real SQLite files: exactly-once, cancel, opt-out, expiry, retries."""
+"""Dispatch passes on real SQLite files: cancel, opt-out, expiry, quiet hours, retries, failures."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import drain_concurrently
+from dispatch_support import (
+    DAY1,
+    PERFORMED,
+    TORONTO,
+    by_step,
+    dispatcher,
+    phone,
+    register,
+    rows,
+)
 from fakes.scripted_channel import ScriptedChannel
 from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models import OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
 from scheduler.channels.base import DeliveryError, ErrorKind
-from scheduler.claims import claim_batch
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.intake import TreatmentCreate
 from scheduler.optout import opt_in, opt_out
-from scheduler.registration import cancel_treatment, register_treatment
+from scheduler.registration import cancel_treatment
 from scheduler.render import MessageRenderer
 from scheduler.settings import Settings
-
-TORONTO = ZoneInfo("America/Toronto")
-PERFORMED = datetime(2026, 11, 24, 14, 0, tzinfo=TORONTO)
-DAY1 = datetime(2026, 11, 25, 10, 0, tzinfo=TORONTO)
-
-
-def phone(i: int) -> str:
-    return f"+1613555{i:04d}"
-
-
-def register(engine: Engine, settings: Settings, count: int = 1, **fields: str) -> list[int]:
-    ids = []
-    for i in range(count):
-        request = TreatmentCreate.model_validate(
-            {"name": f"Patient {i}", "phone": phone(100 + i), **fields}
-        )
-        with session_scope(engine) as session:
-            done = register_treatment(session, request, settings=settings, now=PERFORMED)
-            assert done.treatment.id is not None
-            ids.append(done.treatment.id)
-    return ids
-
-
-def dispatcher(
-    engine: Engine,
-    settings: Settings,
-    renderer: MessageRenderer,
-    clock: SimulatedClock,
-    channel: ScriptedChannel,
-) -> Dispatcher:
-    return Dispatcher(engine, settings, {"sms": channel, "email": channel}, renderer, clock=clock)
-
-
-def rows(engine: Engine) -> list[OutboundMessage]:
-    with Session(engine) as session:
-        return list(session.exec(select(OutboundMessage).order_by(col(OutboundMessage.id))))
-
-
-def by_step(engine: Engine, step: str) -> list[OutboundMessage]:
-    return [r for r in rows(engine) if r.step == step]
-
-
-def test_each_message_is_sent_once_across_repeated_passes(
-    engine: Engine, settings: Settings, renderer: MessageRenderer
-) -> None:
-    register(engine, settings, count=5)
-    clock = SimulatedClock(DAY1)
-    channel = ScriptedChannel()
-    d = dispatcher(engine, settings, renderer, clock, channel)
-    first = d.run_pass()
-    assert (first.claimed, first.sent) == (5, 5)
-    for _ in range(3):
-        assert d.run_pass().claimed == 0
-    assert len(channel.sent) == 5
-    day1 = by_step(engine, "day1")
-    assert {r.status for r in day1} == {OutboxStatus.SENT}
-    assert all(r.provider_id and r.attempts == 1 and r.sent_at == DAY1 for r in day1)
-    assert all(r.segments in (1, 2) for r in day1)
-    assert {r.status for r in by_step(engine, "day3")} == {OutboxStatus.PENDING}
-    # The text that went out is the rendered template, addressed to the patient.
-    assert channel.sent[0].to == phone(100)
-    assert "STOP" in channel.sent[0].text
-
-
-def test_nothing_is_sent_before_its_due_time(
-    engine: Engine, settings: Settings, renderer: MessageRenderer
-) -> None:
-    register(engine, settings)
-    channel = ScriptedChannel()
-    d = dispatcher(engine, settings, renderer, SimulatedClock(DAY1 - timedelta(minutes=1)), channel)
-    assert d.run_pass().claimed == 0
-    assert channel.calls == 0
-
-
-def test_concurrent_passes_never_send_a_message_twice(
-    engine: Engine, settings: Settings, renderer: MessageRenderer
-) -> None:
-    register(engine, settings, count=60, channel="sms")
-    small = settings.model_copy(update={"dispatch_batch_size": 7})
-    channel = ScriptedChannel()
-    clock = SimulatedClock(DAY1)
-    drain_concurrently(settings.database_url, small, renderer, clock, channel)
-    counts = Counter(m.outbox_id for m in channel.sent)
-    assert len(counts) == 60
-    assert max(counts.values()) == 1
-    assert {r.status for r in by_step(engine, "day1")} == {OutboxStatus.SENT}
-
-
-def test_a_pass_claims_at_most_one_batch(
-    engine: Engine, settings: Settings, renderer: MessageRenderer
-) -> None:
-    register(engine, settings, count=25)
-    small = settings.model_copy(update={"dispatch_batch_size": 10})
-    channel = ScriptedChannel()
-    d = dispatcher(engine, small, renderer, SimulatedClock(DAY1), channel)
-    assert [d.run_pass().claimed for _ in range(4)] == [10, 10, 5, 0]
-    assert len(channel.sent) == 25
-
-
-def test_claim_is_a_single_conditional_update(engine: Engine, settings: Settings) -> None:
-    register(engine, settings, count=3)
-    _, first = claim_batch(engine, now=DAY1.astimezone(TORONTO), limit=10)
-    _, second = claim_batch(engine, now=DAY1, limit=10)
-    assert len(first) == 3
-    assert second == []
 
 
 def test_cancelled_treatment_sends_nothing_more(
@@ -303,33 +202,6 @@ def test_a_channel_bug_is_retried_not_lost(
     assert d.run_pass().retrying == 1
     clock.advance(timedelta(hours=1))
     assert d.run_pass().sent == 1
-
-
-def test_stale_claims_from_a_crash_fail_visibly_instead_of_resending(
-    engine: Engine, settings: Settings, renderer: MessageRenderer
-) -> None:
-    register(engine, settings)
-    _, claimed = claim_batch(engine, now=DAY1, limit=10)  # a process claimed, then died
-    assert len(claimed) == 1
-    clock = SimulatedClock(DAY1 + timedelta(seconds=settings.claim_timeout_seconds + 1))
-    channel = ScriptedChannel()
-    report = dispatcher(engine, settings, renderer, clock, channel).run_pass()
-    assert report.recovered == 1
-    assert channel.calls == 0
-    row = by_step(engine, "day1")[0]
-    assert (row.status, row.error_code) == ("failed", "interrupted")
-
-
-def test_stop_requested_releases_unsent_work(
-    engine: Engine, settings: Settings, renderer: MessageRenderer
-) -> None:
-    register(engine, settings, count=3)
-    channel = ScriptedChannel()
-    d = dispatcher(engine, settings, renderer, SimulatedClock(DAY1), channel)
-    d.stop.set()
-    report = d.run_pass()
-    assert (report.claimed, report.released, report.sent) == (3, 3, 0)
-    assert {r.status for r in by_step(engine, "day1")} == {"pending"}
 
 
 def test_email_messages_carry_subject_html_and_unsubscribe_link(

@@ -1,0 +1,59 @@
+"""Registering treatments and reading the outbox for the dispatch tests (real SQLite files)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fakes.scripted_channel import ScriptedChannel
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from models import OutboundMessage
+from models.db import session_scope
+from scheduler.clock import SimulatedClock
+from scheduler.dispatch import Dispatcher
+from scheduler.intake import TreatmentCreate
+from scheduler.registration import register_treatment
+from scheduler.render import MessageRenderer
+from scheduler.settings import Settings
+
+TORONTO = ZoneInfo("America/Toronto")
+PERFORMED = datetime(2026, 11, 24, 14, 0, tzinfo=TORONTO)
+DAY1 = datetime(2026, 11, 25, 10, 0, tzinfo=TORONTO)
+
+
+def phone(i: int) -> str:
+    return f"+1613555{i:04d}"
+
+
+def register(engine: Engine, settings: Settings, count: int = 1, **fields: str) -> list[int]:
+    ids = []
+    for i in range(count):
+        request = TreatmentCreate.model_validate(
+            {"name": f"Patient {i}", "phone": phone(100 + i), **fields}
+        )
+        with session_scope(engine) as session:
+            done = register_treatment(session, request, settings=settings, now=PERFORMED)
+            assert done.treatment.id is not None
+            ids.append(done.treatment.id)
+    return ids
+
+
+def dispatcher(
+    engine: Engine,
+    settings: Settings,
+    renderer: MessageRenderer,
+    clock: SimulatedClock,
+    channel: ScriptedChannel,
+) -> Dispatcher:
+    return Dispatcher(engine, settings, {"sms": channel, "email": channel}, renderer, clock=clock)
+
+
+def rows(engine: Engine) -> list[OutboundMessage]:
+    with Session(engine) as session:
+        return list(session.exec(select(OutboundMessage).order_by(col(OutboundMessage.id))))
+
+
+def by_step(engine: Engine, step: str) -> list[OutboundMessage]:
+    return [r for r in rows(engine) if r.step == step]
