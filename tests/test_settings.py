@@ -37,6 +37,8 @@ def test_env_example_parses_to_the_defaults() -> None:
         ("send_window", "morning", "10:00-19:00"),
         ("clinic_timezone", "Mars/Olympus", "unknown time zone"),
         ("sms_channel", "pigeon", "sms_channel"),
+        ("secret_key", "", "SECRET_KEY must not be empty"),
+        ("log_level", "chatty", "log_level"),
     ],
 )
 def test_bad_values_are_refused(field: str, value: str, message: str) -> None:
