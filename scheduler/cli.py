@@ -73,7 +73,11 @@ def parse_moment(value: str, settings: Settings) -> datetime:
 
 
 @app.callback()
-def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def _logging(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also log what is done (INFO).")
+    ] = False,
+) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -89,7 +93,7 @@ def serve(
     from scheduler.service import serve as run_service
 
     settings = load_settings()
-    logging.getLogger().setLevel(settings.log_level.upper())
+    logging.getLogger().setLevel(settings.log_level)
     try:
         run_service(
             settings,
