@@ -64,6 +64,8 @@ def build_scheduler(job: DispatchJob, interval: float) -> BackgroundScheduler:
 
 def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clock) -> None:
     """Run until SIGINT/SIGTERM; the pass in flight completes before the process exits."""
+    # APScheduler logs every run at INFO (every few seconds); keep its warnings and errors only.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
     engine = open_database(settings)
     renderer = checked_renderer(settings)
     channels = build_channels(settings)
@@ -75,8 +77,6 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     scheduler = build_scheduler(
         DispatchJob(dispatcher, state, clock, metrics), settings.dispatch_interval_seconds
     )
-    # APScheduler logs every run at INFO (every few seconds); keep its warnings and errors only.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
 
     def start() -> None:
         scheduler.start()
