@@ -5,18 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+from fakes.twilio_server import max_in_window
 
 from scheduler.ratelimit import WINDOW_SECONDS, RateLimiter
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 @pytest.mark.parametrize("rate", [0.5, 1.0, 2.5, 10.0, 33.0])

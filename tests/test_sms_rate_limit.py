@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fakes.twilio_server import FakeTwilio, FaultMode
+from fakes.twilio_server import FakeTwilio, FaultMode, max_in_window
 from sms_support import (
     ACCOUNT,
     TOKEN,
@@ -75,18 +75,6 @@ def max_overlap(intervals: list[tuple[float, float]]) -> int:
     return peak
 
 
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most timestamps within any half-open sliding window [t, t + window)."""
-    ordered = sorted(times)
-    best = 0
-    lo = 0
-    for hi, t in enumerate(ordered):
-        while t - ordered[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
-
-
 def assert_each_sent_once(h: Harness, fake: FakeTwilio, count: int) -> None:
     posts = [r for r in fake.requests if r.method == "POST"]
     assert len(posts) == count
@@ -111,7 +99,6 @@ def test_rate_limit_holds_in_every_one_second_window(
     arrivals = [r.at for r in fake.requests]
     peak = max_in_window(arrivals)
     print(f"\nrate 10/s, concurrency 4: max requests in any 1 s window = {peak}")
-    assert peak == fake.max_per_second()
     assert peak <= 10
 
 

@@ -30,6 +30,17 @@ _FAULT_REPLIES: dict[str, tuple[int, int, str]] = {
 }
 
 
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most timestamps within any half-open sliding window [t, t + window)."""
+    ordered = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(ordered):
+        while t - ordered[lo] >= window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request the server saw; `at` is time.monotonic() on arrival."""
@@ -108,11 +119,7 @@ class FakeTwilio:
 
     def max_per_second(self) -> int:
         """The most requests that arrived within any one-second window."""
-        times = sorted(r.at for r in self.requests)
-        return max(
-            (sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times)),
-            default=0,
-        )
+        return max_in_window([r.at for r in self.requests])
 
     def start(self) -> FakeTwilio:
         self._server = server = _Server(("127.0.0.1", 0), _make_handler(self))
@@ -271,6 +278,7 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             return self.path.startswith(prefix) and sid == fake.account_sid, tail
 
         def do_POST(self) -> None:
+            arrived = time.monotonic()  # before any handling, which a "slow" fault stretches
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode() if length else ""  # read all: keep-alive
             params = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
@@ -285,11 +293,12 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 if status == 429 and fake.retry_after is not None:
                     headers["Retry-After"] = fake.retry_after
             fake._record(
-                RecordedRequest(time.monotonic(), "POST", self.path, params, auth_ok, fault, status)
+                RecordedRequest(arrived, "POST", self.path, params, auth_ok, fault, status)
             )
             self._reply(status, body, headers)
 
         def do_GET(self) -> None:
+            arrived = time.monotonic()
             auth_ok = fake._auth_ok(self.headers.get("Authorization"))
             ours, tail = self._account_path()
             sid = tail.removeprefix("Messages/").removesuffix(".json")
@@ -304,9 +313,7 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 status, body = 404, _error(404, 20404, "The requested resource was not found")
             else:
                 status, body = 200, resource
-            fake._record(
-                RecordedRequest(time.monotonic(), "GET", self.path, {}, auth_ok, None, status)
-            )
+            fake._record(RecordedRequest(arrived, "GET", self.path, {}, auth_ok, None, status))
             self._reply(status, body)
 
     return Handler
