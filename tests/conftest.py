@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from models.db import make_engine
+from models.migrate import upgrade
 from scheduler.channels.base import Channel
 from scheduler.clock import Clock
 from scheduler.dispatch import Dispatcher
@@ -42,13 +43,26 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def database_url(tmp_path: Path) -> str:
+    """A SQLite file; a module can override this with `each_database_url` to run on both."""
     return f"sqlite:///{tmp_path / 'aftercare.db'}"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def each_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite, then a fresh PostgreSQL database with the schema migrated."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'aftercare.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    return make_settings(sqlite_url)
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def new_fake() -> FakeTwilio:
     return FakeTwilio(account_sid=ACCOUNT, auth_token=TOKEN, retry_after="120")
 
 
-def sms_settings(sqlite_url: str, fake: FakeTwilio, **overrides: Any) -> Settings:
+def sms_settings(database_url: str, fake: FakeTwilio, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "sms_channel": "twilio",
         "twilio_account_sid": ACCOUNT,
@@ -60,7 +60,7 @@ def sms_settings(sqlite_url: str, fake: FakeTwilio, **overrides: Any) -> Setting
         "twilio_timeout_seconds": 5.0,
         **overrides,
     }
-    return make_settings(sqlite_url, **values)
+    return make_settings(database_url, **values)
 
 
 class Harness:
@@ -119,13 +119,13 @@ MakeHarness = Callable[..., Harness]
 
 @contextmanager
 def harness_factory(
-    engine: Engine, sqlite_url: str, fake: FakeTwilio, renderer: MessageRenderer
+    engine: Engine, database_url: str, fake: FakeTwilio, renderer: MessageRenderer
 ) -> Iterator[MakeHarness]:
     """What the `make_harness` fixture yields: builds harnesses on `fake`, closes them after."""
     made: list[Harness] = []
 
     def build(**overrides: Any) -> Harness:
-        harness = Harness(engine, sms_settings(sqlite_url, fake, **overrides), renderer)
+        harness = Harness(engine, sms_settings(database_url, fake, **overrides), renderer)
         made.append(harness)
         return harness
 

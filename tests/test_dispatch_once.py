@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from conftest import drain_concurrently
 from dispatch_support import DAY1, TORONTO, by_step, dispatcher, phone, register
 from fakes.scripted_channel import ScriptedChannel
@@ -47,6 +48,12 @@ def test_nothing_is_sent_before_its_due_time(
     d = dispatcher(engine, settings, renderer, SimulatedClock(DAY1 - timedelta(minutes=1)), channel)
     assert d.run_pass().claimed == 0
     assert channel.calls == 0
+
+
+@pytest.fixture
+def database_url(each_database_url: str) -> str:
+    """Every test here that touches the database runs on SQLite and on PostgreSQL."""
+    return each_database_url
 
 
 def test_concurrent_passes_never_send_a_message_twice(

@@ -63,6 +63,12 @@ def test_cancel_after_claim_is_still_honoured(
     assert channel.calls == 0
 
 
+@pytest.fixture
+def database_url(each_database_url: str) -> str:
+    """Every test here that touches the database runs on SQLite and on PostgreSQL."""
+    return each_database_url
+
+
 def test_opt_out_stops_pending_messages_and_start_revives_them(
     engine: Engine, settings: Settings, renderer: MessageRenderer
 ) -> None:

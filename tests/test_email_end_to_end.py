@@ -93,7 +93,7 @@ class Harness:
 MakeHarness = Callable[..., Harness]
 
 
-def email_settings(sqlite_url: str, sink: SmtpSink, **overrides: Any) -> Settings:
+def email_settings(database_url: str, sink: SmtpSink, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "email_channel": "smtp",
         "smtp_host": sink.host,
@@ -104,7 +104,7 @@ def email_settings(sqlite_url: str, sink: SmtpSink, **overrides: Any) -> Setting
         "unsubscribe_mailto": MAILTO,
         **overrides,
     }
-    return make_settings(sqlite_url, **values)
+    return make_settings(database_url, **values)
 
 
 @pytest.fixture
@@ -115,12 +115,12 @@ def sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def make_harness(
-    engine: Engine, sqlite_url: str, renderer: MessageRenderer
+    engine: Engine, database_url: str, renderer: MessageRenderer
 ) -> Iterator[MakeHarness]:
     made: list[Harness] = []
 
     def build(sink: SmtpSink, channel: str = "email", **overrides: Any) -> Harness:
-        settings = email_settings(sqlite_url, sink, **overrides)
+        settings = email_settings(database_url, sink, **overrides)
         harness = Harness(engine, settings, renderer, channel)
         made.append(harness)
         return harness

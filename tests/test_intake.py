@@ -52,6 +52,12 @@ def test_untextable_numbers_are_refused(raw: str, reason: str) -> None:
         normalize_phone(raw)
 
 
+@pytest.fixture
+def database_url(each_database_url: str) -> str:
+    """Every test here that touches the database runs on SQLite and on PostgreSQL."""
+    return each_database_url
+
+
 def test_masks_and_display() -> None:
     assert mask_phone("+16135550124") == "***0124"
     assert mask_email("marie@example.com") == "m***@example.com"

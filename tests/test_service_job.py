@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from fakes.scripted_channel import ScriptedChannel
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -24,6 +25,12 @@ from scheduler.web.app import create_app
 TORONTO = ZoneInfo("America/Toronto")
 PERFORMED = datetime(2026, 11, 24, 14, 0, tzinfo=TORONTO)
 DAY1 = datetime(2026, 11, 25, 10, 0, tzinfo=TORONTO)
+
+
+@pytest.fixture
+def database_url(each_database_url: str) -> str:
+    """Every test here that touches the database runs on SQLite and on PostgreSQL."""
+    return each_database_url
 
 
 def test_job_records_outcomes_in_metrics_and_health(

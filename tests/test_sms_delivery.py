@@ -43,9 +43,9 @@ def fake() -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def make_harness(
-    engine: Engine, sqlite_url: str, fake: FakeTwilio, renderer: MessageRenderer
+    engine: Engine, database_url: str, fake: FakeTwilio, renderer: MessageRenderer
 ) -> Iterator[MakeHarness]:
-    with harness_factory(engine, sqlite_url, fake, renderer) as build:
+    with harness_factory(engine, database_url, fake, renderer) as build:
         yield build
 
 

@@ -34,9 +34,9 @@ def fake() -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def make_harness(
-    engine: Engine, sqlite_url: str, fake: FakeTwilio, renderer: MessageRenderer
+    engine: Engine, database_url: str, fake: FakeTwilio, renderer: MessageRenderer
 ) -> Iterator[MakeHarness]:
-    with harness_factory(engine, sqlite_url, fake, renderer) as build:
+    with harness_factory(engine, database_url, fake, renderer) as build:
         yield build
 
 
@@ -126,7 +126,7 @@ def metered() -> Iterator[InFlightTwilio]:
 @pytest.mark.parametrize(("concurrency", "low", "high"), [(4, 3, 4), (1, 1, 1)])
 def test_concurrency_overlaps_slow_requests(
     engine: Engine,
-    sqlite_url: str,
+    database_url: str,
     renderer: MessageRenderer,
     metered: InFlightTwilio,
     concurrency: int,
@@ -134,7 +134,7 @@ def test_concurrency_overlaps_slow_requests(
     high: int,
 ) -> None:
     settings = sms_settings(
-        sqlite_url, metered, sms_rate_per_second=10.0, sms_concurrency=concurrency
+        database_url, metered, sms_rate_per_second=10.0, sms_concurrency=concurrency
     )
     h = Harness(engine, settings, renderer)
     try:

@@ -34,8 +34,8 @@ PATH = "/webhooks/twilio/status"
 
 
 @pytest.fixture
-def web_settings(sqlite_url: str) -> Settings:
-    return make_settings(sqlite_url, twilio_auth_token=TOKEN)
+def web_settings(database_url: str) -> Settings:
+    return make_settings(database_url, twilio_auth_token=TOKEN)
 
 
 @pytest.fixture
@@ -64,6 +64,12 @@ def sid(
     assert row.status == OutboxStatus.SENT and row.provider_id
     clock.advance(timedelta(minutes=5))
     return row.provider_id
+
+
+@pytest.fixture
+def database_url(each_database_url: str) -> str:
+    """Every test here that touches the database runs on SQLite and on PostgreSQL."""
+    return each_database_url
 
 
 def rows(engine: Engine) -> list[OutboundMessage]:
@@ -262,9 +268,9 @@ def test_callback_without_sid_or_status_is_a_bad_request(
 
 
 def test_callbacks_are_refused_when_no_auth_token_is_configured(
-    sqlite_url: str, engine: Engine, clock: SimulatedClock
+    database_url: str, engine: Engine, clock: SimulatedClock
 ) -> None:
-    settings = make_settings(sqlite_url)  # TWILIO_AUTH_TOKEN unset
+    settings = make_settings(database_url)  # TWILIO_AUTH_TOKEN unset
     params = status("SM" + "a" * 32, "delivered")
     # Even a request "signed" with the empty token must not pass.
     forged = RequestValidator("").compute_signature(settings.public_base_url + PATH, params)
