@@ -86,13 +86,14 @@ def only_indexes(engine: Engine, keep: Sequence[str]) -> Iterator[None]:
 
 
 def capture_claim_sql(engine: Engine) -> tuple[str, Any]:
-    """Run one claim and return the UPDATE it sent, exactly as the driver received it."""
+    """Run one claim and return the statement it sent, exactly as the driver received it."""
     seen: list[tuple[str, Any]] = []
 
     def listener(
         _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool
     ) -> None:
-        if statement.lstrip().upper().startswith("UPDATE OUTBOUND_MESSAGE"):
+        # SQLite: UPDATE ... WHERE id IN (SELECT ...); PostgreSQL: WITH due AS ... UPDATE.
+        if "UPDATE OUTBOUND_MESSAGE" in statement.upper():
             seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", listener)
@@ -212,9 +213,7 @@ def measure_backend(
     )
     print(table(headers, rows))
     print(f"  milliseconds, medians of {claim_reps} claims / {pass_reps} passes")
-    print(
-        f"  plan of the shipped claim (UPDATE ... WHERE id IN (SELECT ...)), {last.backlog:,} rows:"
-    )
+    print(f"  plan of the claim, {last.backlog:,} rows:")
     for line in plan:
         print(f"    {line}")
 
