@@ -111,6 +111,18 @@ class OutboundMessage(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_ts())
 
 
+class EarlyDeliveryReport(SQLModel, table=True):
+    """A provider's status report that came before its message id was recorded; replayed then."""
+
+    __tablename__ = "early_delivery_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: str = Field(max_length=255, index=True)
+    status: str = Field(max_length=20)
+    error_code: str | None = Field(default=None, max_length=40)
+    received_at: datetime = Field(sa_column=_ts())
+
+
 class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"
 

@@ -1,13 +1,15 @@
-"""Apply a provider's delivery report to the outbox row it names."""
+"""Apply a provider's delivery report to the outbox row it names, even if it came first."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, select
 
-from models import OutboundMessage, Patient, Treatment
+from models import EarlyDeliveryReport, OutboundMessage, Patient, Treatment
+from models.db import session_scope
 from scheduler.delivery_status import outbox_status_for, should_apply
 from scheduler.optout import opt_out
 
@@ -15,15 +17,51 @@ log = logging.getLogger(__name__)
 CARRIER_OPT_OUT = "21610"
 
 
+def record_delivery_report(
+    engine: Engine, provider_id: str, status: str, error_code: str | None, *, now: datetime
+) -> None:
+    """Apply the report now, or keep it until the dispatcher has recorded that message id."""
+    with session_scope(engine) as session:
+        if _message(session, provider_id) is not None:
+            apply_delivery_report(session, provider_id, status, error_code, now=now)
+            return
+        # Twilio can call back before the pass that sent the message has committed its SID.
+        session.add(
+            EarlyDeliveryReport(
+                provider_id=provider_id, status=status, error_code=error_code, received_at=now
+            )
+        )
+    # The pass may have committed the SID and looked for early reports before this one was
+    # committed; whichever side commits last sees the other, and applying twice is harmless.
+    replay_early_reports(engine, provider_id, now=now)
+
+
+def replay_early_reports(engine: Engine, provider_id: str, *, now: datetime) -> int:
+    """Apply, then drop, the reports that came before `provider_id` was recorded."""
+    with session_scope(engine) as session:
+        reports = session.exec(
+            select(EarlyDeliveryReport)
+            .where(EarlyDeliveryReport.provider_id == provider_id)
+            .order_by(col(EarlyDeliveryReport.id))
+        ).all()
+        if not reports or _message(session, provider_id) is None:
+            return 0
+        for report in reports:
+            apply_delivery_report(session, provider_id, report.status, report.error_code, now=now)
+        session.execute(
+            delete(EarlyDeliveryReport).where(
+                col(EarlyDeliveryReport.id).in_([report.id for report in reports])
+            )
+        )
+        return len(reports)
+
+
 def apply_delivery_report(
     session: Session, provider_id: str, status: str, error_code: str | None, *, now: datetime
 ) -> bool:
     """Move the row on to sent/delivered/undelivered/failed; older reports are dropped."""
-    row = session.exec(
-        select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)
-    ).first()
+    row = _message(session, provider_id)
     if row is None:
-        log.info("delivery report for an unknown message id; ignored")
         return False
     status = status.lower()
     if not should_apply(row.delivery_status, status):
@@ -43,3 +81,9 @@ def apply_delivery_report(
         if patient is not None and patient.id is not None:
             opt_out(session, patient.id, now=now)
     return True
+
+
+def _message(session: Session, provider_id: str) -> OutboundMessage | None:
+    return session.exec(
+        select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)
+    ).first()

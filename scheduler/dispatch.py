@@ -20,6 +20,7 @@ from scheduler.claims import claim_batch, finish, recover_stale
 from scheduler.clock import Clock
 from scheduler.compose import compose
 from scheduler.contacts import mask_address
+from scheduler.delivery import replay_early_reports
 from scheduler.optout import opt_out
 from scheduler.plan import Action, SendWindow, backoff_delay, decide
 from scheduler.ratelimit import RateLimiter
@@ -222,6 +223,7 @@ class Dispatcher:
                 updated_at=now,
             )
             log.info("sent #%s %s by %s to %s", job.row_id, job.step, job.message.medium, who)
+            replay_early_reports(self.engine, outcome, now=now)
             report.sent += 1
             return
         error = outcome

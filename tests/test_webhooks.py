@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
-from models import OutboundMessage, OutboxStatus, Patient
+from models import EarlyDeliveryReport, OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
+from scheduler.channels.base import OutgoingMessage
 from scheduler.clock import SimulatedClock
 from scheduler.dispatch import Dispatcher
 from scheduler.intake import TreatmentCreate
@@ -317,3 +318,63 @@ def test_healthz_flags_a_running_but_stuck_scheduler(
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["scheduler"].startswith("stuck")
+
+
+class CallsBackFirst:
+    """A provider that delivers the status callbacks before its create call has returned."""
+
+    def __init__(self, client: TestClient, settings: Settings, statuses: list[str]) -> None:
+        self.client, self.settings, self.statuses = client, settings, statuses
+        self.codes: list[int] = []
+
+    def send(self, message: OutgoingMessage) -> str:
+        sid = f"SM{message.outbox_id:032x}"
+        for value in self.statuses:
+            self.codes.append(callback(self.client, self.settings, status(sid, value)))
+        return sid
+
+    def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("statuses", "final"),
+    [
+        (["sent", "delivered"], "delivered"),
+        (["delivered", "sent"], "delivered"),
+        (["undelivered"], "undelivered"),
+    ],
+)
+def test_reports_arriving_before_the_sid_is_recorded_are_not_lost(
+    client: TestClient,
+    web_settings: Settings,
+    engine: Engine,
+    renderer: MessageRenderer,
+    clock: SimulatedClock,
+    statuses: list[str],
+    final: str,
+) -> None:
+    request = TreatmentCreate.model_validate({"name": "Noah Tremblay", "phone": PHONE})
+    with session_scope(engine) as session:
+        register_treatment(session, request, settings=web_settings, now=PERFORMED)
+    early = CallsBackFirst(client, web_settings, statuses)
+    dispatcher = Dispatcher(
+        engine, web_settings, {"sms": early, "email": early}, renderer, clock=clock
+    )
+    assert dispatcher.run_pass().sent == 1
+    assert early.codes == [204] * len(statuses)
+    row = day1(engine)
+    assert (row.status, row.delivery_status) == (final, final)
+    with Session(engine) as session:
+        assert session.exec(select(EarlyDeliveryReport)).all() == []  # replayed, then dropped
+
+
+def test_a_report_for_a_message_never_recorded_is_kept_not_applied(
+    client: TestClient, web_settings: Settings, engine: Engine, sid: str
+) -> None:
+    before = snapshot(engine)
+    assert callback(client, web_settings, status("SM" + "f" * 32, "delivered")) == 204
+    assert snapshot(engine) == before
+    with Session(engine) as session:
+        [kept] = session.exec(select(EarlyDeliveryReport)).all()
+    assert (kept.provider_id, kept.status) == ("SM" + "f" * 32, "delivered")

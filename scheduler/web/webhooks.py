@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from scheduler.delivery import apply_delivery_report
+from scheduler.delivery import record_delivery_report
 from scheduler.settings import Settings
 from scheduler.twilio_signature import is_valid_twilio_request
-from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
+from scheduler.web.deps import ClockDep, EngineDep, SettingsDep
 
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
 
@@ -29,13 +29,12 @@ async def signed_form(request: Request, settings: Settings) -> dict[str, str]:
 
 @router.post("/status", status_code=204)
 async def status_callback(
-    request: Request, settings: SettingsDep, session: SessionDep, clock: ClockDep
+    request: Request, settings: SettingsDep, engine: EngineDep, clock: ClockDep
 ) -> Response:
     params = await signed_form(request, settings)
     sid = params.get("MessageSid") or params.get("SmsSid")
     status = params.get("MessageStatus") or params.get("SmsStatus")
     if not sid or not status:
         raise HTTPException(status_code=400, detail="MessageSid and MessageStatus are required")
-    apply_delivery_report(session, sid, status, params.get("ErrorCode") or None, now=clock())
-    session.commit()
+    record_delivery_report(engine, sid, status, params.get("ErrorCode") or None, now=clock())
     return Response(status_code=204)
