@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import make_settings
 from fakes.scripted_channel import ScriptedChannel
-from fakes.smtp_server import SmtpSink
+from fakes.smtp_server import SmtpSink, text_content
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -133,14 +133,7 @@ def make_harness(
 def body(part: EmailMessage | None) -> str:
     assert part is not None
     assert part.get_content_charset() == "utf-8"
-    text = part.get_content()
-    assert isinstance(text, str)
-    return text.replace("\r\n", "\n")
-
-
-def only_message(sink: SmtpSink) -> EmailMessage:
-    assert len(sink.received) == 1
-    return sink.received[0].message
+    return text_content(part)
 
 
 def list_unsubscribe_urls(message: EmailMessage) -> list[str]:
@@ -195,7 +188,7 @@ def test_unsubscribe_link_from_the_email_works_end_to_end(
 ) -> None:
     h = make_harness(sink, "both")
     h.run_pass()
-    [https] = [u for u in list_unsubscribe_urls(only_message(sink)) if u.startswith("https://")]
+    [https] = [u for u in list_unsubscribe_urls(sink.only_message()) if u.startswith("https://")]
     path = urlsplit(https).path
     token = path.rsplit("/", 1)[1]
 
@@ -254,7 +247,7 @@ def test_temporary_smtp_refusal_is_retried_then_delivered(
     assert h.run_pass().sent == 1
     row = h.row()
     assert (row.status, row.attempts, row.error_code) == (OutboxStatus.SENT, 2, None)
-    assert only_message(sink)["Message-ID"] == f"<{row.provider_id}>"
+    assert sink.only_message()["Message-ID"] == f"<{row.provider_id}>"
 
 
 def test_permanent_smtp_refusal_fails_for_good(make_harness: MakeHarness, sink: SmtpSink) -> None:

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from fakes.smtp_server import FAULTS, Fault, Mode, SmtpSink, TestCert, free_port
+from fakes.smtp_server import FAULTS, Fault, Mode, SmtpSink, TestCert, free_port, text_content
 
 from scheduler.channels.base import DeliveryError, ErrorKind, OutgoingMessage
 from scheduler.channels.smtp_email import SmtpChannel
@@ -69,18 +69,6 @@ def sink() -> Iterator[SmtpSink]:
         yield server
 
 
-def content(part: EmailMessage) -> str:
-    """Decoded body with the wire's CRLF line ends turned back into newlines."""
-    text = part.get_content()
-    assert isinstance(text, str)
-    return text.replace("\r\n", "\n")
-
-
-def only_message(sink: SmtpSink) -> EmailMessage:
-    assert len(sink.received) == 1
-    return sink.received[0].message
-
-
 def test_multipart_message_round_trips_with_accents_and_headers(sink: SmtpSink) -> None:
     channel = channel_for(sink)
     provider_id = channel.send(email(headers={"X-Aftercare-Outbox": "7"}))
@@ -88,12 +76,12 @@ def test_multipart_message_round_trips_with_accents_and_headers(sink: SmtpSink) 
     got = sink.received[0]
     assert (got.mail_from, got.rcpt_tos) == (FROM_ADDR, (TO,))
     assert got.raw.isascii()  # 7-bit clean: accents travel as encoded words / quoted-printable
-    msg = only_message(sink)
+    msg = sink.only_message()
     assert msg.get_content_type() == "multipart/alternative"
     plain, html = msg.iter_parts()
     assert isinstance(plain, EmailMessage) and isinstance(html, EmailMessage)
-    assert plain.get_content_type() == "text/plain" and content(plain) == TEXT
-    assert html.get_content_type() == "text/html" and content(html) == HTML
+    assert plain.get_content_type() == "text/plain" and text_content(plain) == TEXT
+    assert html.get_content_type() == "text/html" and text_content(html) == HTML
     assert "MIME-Version" not in plain and "MIME-Version" not in html
     assert msg["Subject"] == SUBJECT
     assert msg["From"] == FROM and msg["From"].addresses[0].display_name == "Clinique Éclat Santé"
@@ -108,7 +96,7 @@ def test_multipart_message_round_trips_with_accents_and_headers(sink: SmtpSink) 
 def test_list_unsubscribe_has_mailto_and_one_click_https(sink: SmtpSink) -> None:
     channel_for(sink).send(email())
 
-    msg = only_message(sink)
+    msg = sink.only_message()
     unsubscribe = " ".join(str(msg["List-Unsubscribe"]).split())
     assert unsubscribe == f"<mailto:{FROM_ADDR}?subject=unsubscribe>, <{URL}>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -120,8 +108,8 @@ def test_text_only_message_without_url_has_mailto_only(sink: SmtpSink) -> None:
         email(html=None, unsubscribe_url=None)
     )
 
-    msg = only_message(sink)
-    assert msg.get_content_type() == "text/plain" and content(msg) == TEXT
+    msg = sink.only_message()
+    assert msg.get_content_type() == "text/plain" and text_content(msg) == TEXT
     assert (
         msg["List-Unsubscribe"]
         == "<mailto:desabonnement@clinique-eclat.example?subject=unsubscribe>"
@@ -254,7 +242,7 @@ def test_from_settings_defaults_mailto_to_sender(sink: SmtpSink) -> None:
         email_from=FROM,
     )
     SmtpChannel.from_settings(settings).send(email(unsubscribe_url=None))
-    assert only_message(sink)["List-Unsubscribe"] == f"<mailto:{FROM_ADDR}?subject=unsubscribe>"
+    assert sink.only_message()["List-Unsubscribe"] == f"<mailto:{FROM_ADDR}?subject=unsubscribe>"
 
 
 def test_rejects_sender_without_address() -> None:

@@ -30,6 +30,13 @@ def free_port() -> int:
         return port
 
 
+def text_content(part: EmailMessage) -> str:
+    """A decoded text part, with the wire's CRLF line ends turned back into newlines."""
+    text = part.get_content()
+    assert isinstance(text, str)
+    return text.replace("\r\n", "\n")
+
+
 @dataclass(frozen=True)
 class TestCert:
     """A self-signed certificate for localhost/127.0.0.1, made with the openssl CLI."""
@@ -179,6 +186,12 @@ class SmtpSink:
         """A snapshot of the messages accepted so far, oldest first."""
         with self._lock:
             return list(self._received)
+
+    def only_message(self) -> EmailMessage:
+        """The one message received; fails if there were none or several."""
+        received = self.received
+        assert len(received) == 1, f"expected one message, got {len(received)}"
+        return received[0].message
 
     def start(self) -> SmtpSink:
         self._controller.start()
