@@ -3,6 +3,8 @@
 from models.tables import (
     OPEN_STATUSES,
     Alert,
+    AlertStatus,
+    AuditEvent,
     ChannelChoice,
     EarlyDeliveryReport,
     InboundMessage,
@@ -12,6 +14,7 @@ from models.tables import (
     Patient,
     PatientBase,
     Practitioner,
+    StaffUser,
     Treatment,
     TreatmentStatus,
 )
@@ -19,6 +22,8 @@ from models.tables import (
 __all__ = [
     "OPEN_STATUSES",
     "Alert",
+    "AlertStatus",
+    "AuditEvent",
     "ChannelChoice",
     "EarlyDeliveryReport",
     "InboundMessage",
@@ -28,6 +33,7 @@ __all__ = [
     "Patient",
     "PatientBase",
     "Practitioner",
+    "StaffUser",
     "Treatment",
     "TreatmentStatus",
 ]

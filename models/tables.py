@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -124,32 +124,86 @@ class EarlyDeliveryReport(SQLModel, table=True):
 
 
 class InboundMessage(SQLModel, table=True):
+    """A patient's (or unknown sender's) reply; every one is kept and shown to staff."""
+
     __tablename__ = "inbound_message"
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
-    channel: str = Field(max_length=10)
+    treatment_id: int | None = Field(default=None, foreign_key="treatment.id", index=True)
+    channel: str = Field(max_length=10)  # sms | email
     from_address: str = Field(max_length=320)
+    to_address: str | None = Field(default=None, max_length=320)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    media_urls: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    # Twilio MessageSid or the email's Message-ID: a replay is stored once.
     provider_id: str | None = Field(
         default=None, sa_column=Column(String(255), nullable=True, unique=True)
     )
-    keyword: str | None = Field(default=None, max_length=10)
-    level: str | None = Field(default=None, max_length=10)
-    reasons: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    keyword: str | None = Field(default=None, max_length=10)  # stop | start | help
+    level: str | None = Field(default=None, max_length=10)  # urgent | concern | routine
+    reasons: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    auto_reply: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     received_at: datetime = Field(sa_column=_ts(index=True))
+    handled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    handled_by: str | None = Field(default=None, max_length=320)
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ESCALATED = "escalated"  # open, and the on-call contact was told
+    ACKNOWLEDGED = "acknowledged"
 
 
 class Alert(SQLModel, table=True):
+    """A reply that needs a practitioner; its id is the number practitioners answer `OK <n>` to."""
+
     id: int | None = Field(default=None, primary_key=True)
-    inbound_id: int = Field(foreign_key="inbound_message.id", index=True)
+    inbound_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("inbound_message.id"), nullable=False, unique=True)
+    )
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
-    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id")
+    treatment_id: int | None = Field(default=None, foreign_key="treatment.id")
+    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id", index=True)
     level: str = Field(max_length=10)
-    reasons: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="open", max_length=20, index=True)
+    reasons: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    status: str = Field(default=AlertStatus.OPEN, max_length=20, index=True)
     created_at: datetime = Field(sa_column=_ts())
+    # Notification is claimed like an outbox row so that two processes never both page.
+    notify_claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    notify_attempts: int = 0
     notified_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    notify_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     escalated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    escalated_to: str | None = Field(default=None, max_length=320)
     acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
-    acknowledged_by: str | None = Field(default=None, max_length=200)
+    acknowledged_by: str | None = Field(default=None, max_length=320)
+
+
+class StaffUser(SQLModel, table=True):
+    """A clinic staff login; passwords are stored only as a slow salted hash."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    failed_logins: int = 0  # consecutive; each one lengthens the wait before the next try
+    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who saw or did what to which patient data, and when; append-only."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_ts(index=True))
+    actor: str = Field(max_length=320)  # staff email, "api-token", "cli" or "system"
+    action: str = Field(max_length=50)  # e.g. view_timeline, register, cancel, ack_alert
+    target: str | None = Field(default=None, max_length=100)  # e.g. "patient:12"
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     secret_key: SecretStr = SecretStr("dev-secret-change-me")
 
     clinic_name: str = "Aftercare Demo Clinic"
@@ -69,9 +70,15 @@ class Settings(BaseSettings):
     imap_username: str = ""
     imap_password: SecretStr = SecretStr("")
     imap_folder: str = "INBOX"
+    imap_security: Literal["none", "starttls", "ssl"] = "ssl"
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
 
     api_token: SecretStr = SecretStr("")
     alert_escalate_after: timedelta = timedelta(minutes=30)
+    oncall_phone: str = ""
+    oncall_email: str = ""
+    routine_auto_reply: bool = False
+    staff_session_hours: float = Field(default=12.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod
