@@ -1,0 +1,680 @@
+"""Word tables for reply triage, English and French: signs, negation cues, clause breaks, rewrites.
+
+Patterns are regular expressions over the normalised text: lowercase ASCII, accents stripped, one
+space between words, letter runs squeezed to one letter (write "swollen", it is read as "swolen";
+a double letter split by a group boundary is written once: "pop(ed|s)"). A pattern matches whole
+words. `~` stands for up to three words that are not a negation or a clause break ("lips ~ swollen"
+matches "lips are really swollen", not "lips are not swollen"); `~~` for up to eight words.
+Alternatives are written one per line; both languages are always tried, since replies mix them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+URGENT, CONCERN, ROUTINE = "urgent", "concern", "routine"
+
+
+class Sign(NamedTuple):
+    pattern: str
+    level: str
+    reason: str  # a short English label shown to staff; keep it stable
+
+
+def one_of(alternatives: str) -> str:
+    """Alternatives written one per line, as one regular expression."""
+    return "|".join(line.strip() for line in alternatives.splitlines() if line.strip())
+
+
+def sign(level: str, reason: str, alternatives: str) -> Sign:
+    return Sign(one_of(alternatives), level, reason)
+
+
+SWOLLEN_EN_WORDS = (
+    r"swol\w*|swel\w*|puf\w*|bloat\w*|inflamed|enlarged|huge|puffed up|doubled in size|"
+    r"twice (the|their|its) size"
+)
+SWOLLEN_EN = f"({SWOLLEN_EN_WORDS})"
+SWOLLEN_FR_WORDS = r"enfl\w*|gonfl\w*|bouf\w*|oedem\w*|edem\w*|double\w* de (volume|taille)"
+SWOLLEN_FR = f"({SWOLLEN_FR_WORDS})"
+PIMPLES_EN = r"(pimples?|zits?|breakouts?|acne|whiteheads?|bumps?|spots?)"
+PIMPLES_FR = r"(boutons?|bouttons?|acne|points? blancs?|bosses?)"
+RED_EN = r"(red|redness|reddish|rash|red (area|patch\w*|mark\w*))"
+SPREAD_EN = r"(spread\w*|growing|grows|grew|expand\w*|getting (bigger|larger|wider|worse))"
+EYES_EN = r"(eyes?|eyelids?|eye lids?|under ?eyes?|around (my|the) eyes?)"
+EYES_FR = r"(yeux|oeil|paupieres?|contour des yeux)"
+TEMPERATURE = r"temperature(?! (is |was |est |etait )?(normal\w*|fine|ok|correct\w*|bonne))"
+INTENSE = r"(very|so|really|super|extremely|incredibly|unbearably|insanely|crazy|too|way too)"
+INTENSE_FR = (
+    r"(tres|vraiment|super|extremement|trop|tellement|terriblement|mega|full|maudit|mautadit|"
+    r"crissement|ben|bin)"
+)
+MILD = r"(mild|slight\w*|a (little|bit)|little|bit|minor|some|light\w*|kind of|kinda) (bit )?(of )?"
+SEVERE = (
+    r"(severe|intense|extreme|terrible|horrible|unbearable|excruciating|awful|worst|agoniz\w*|"
+    r"crazy|insane|sharp|lots of|a lot of|so much|really bad|bad|throbbing)"
+)
+PIMPLES_MORE = r"(more|new|lots of|tons of|so many|many|a lot of|loads of|full of|covered in)"
+PIMPLES_FEW = r"(mild|slight\w*|a (little|bit)|little|bit|minor|small|tiny|few|couple of|some)"
+NOT_GOING_DOWN_FR = r"(desenfl|diminu|descend|part|degonfl|baiss)\w* (toujours )?(pas|plus)"
+PIMPLES_FR_MORE = r"(beaucoup|plein|pleins|tout plein|tplein|trop|tellement|full|en masse)"
+
+# fmt: off
+EN_SIGNS: tuple[Sign, ...] = (
+    # Infection
+    sign(URGENT, "pus", r"""
+        pus\w*|ooz\w*|weep\w*|discharge\w*|drain\w*|seep\w*
+        (yellow\w*|green\w*|white|cloudy|smelly) ~ (fluid|liquid|stuff|crust\w*|goo|gunk)
+        (foul|bad|weird) (smell\w*|odou?r)
+        smel\w* (bad|foul|funny|weird)
+        stinks?
+    """),
+    sign(URGENT, "fever", rf"""
+        f(e|i|ea|ie|ei)?ve?r(?!ier)\w*
+        febrile|temp|{TEMPERATURE}
+        (3[89]|4[0-2])\.\d
+        (3[89]|4[0-2])(\.\d)? ?(c|deg\w*)
+        (10[0-4])(\.\d)? ?(f|deg\w*)
+    """),
+    sign(URGENT, "flu-like symptoms", r"""
+        flu ?like
+        (getting|get|coming down with|have|had|got|caught) (the |a )?flu
+    """),
+    sign(URGENT, "chills", r"""
+        chil+s|chilly|shiver\w*
+        shak\w* (uncontrol\w*|all over)
+        rigors?
+        cold sweats?
+    """),
+    sign(URGENT, "skin hot to the touch", rf"""
+        (hot|warm|heat\w*) ~ (to|when i|when you) (the )?touch\w*
+        (skin|face|cheeks?|area|forehead|it) (is |feels? |felt |feeling )?{INTENSE}? ?hot
+        (feels?|feeling|felt|is|are|burning|very|so|really) hot
+        radiat\w* heat
+        hot and (red|swol\w*|painful|tender|throb\w*)
+        (red|swol\w*|painful|tender|throb\w*) and hot
+    """),
+    sign(URGENT, "red streaks", r"""
+        (red|pink|dark) (streak\w*|lines?|stripes?)
+        streak\w*
+    """),
+    sign(URGENT, "spreading redness", rf"""
+        {RED_EN} ~ {SPREAD_EN}
+        spread\w* (red|redness|rash)
+        red\w* (area )?(is |keeps )?(getting )?(bigger|larger|wider)
+        spread\w* (everywhere|fast|quickly|rapidly|across|all over|down|up|to|over)
+        (it s|its|it is) (spreading|getting bigger|growing)
+    """),
+    sign(URGENT, "possible infection", r"""
+        infect\w*|enfect\w*|infec\w*|abscess\w*|absess\w*|cellulit\w*|impetig\w*|seps\w*|septic
+    """),
+    # Allergic reaction
+    sign(URGENT, "allergic reaction", r"""
+        hives|welts?|urticaria|allerg\w*
+    """),
+    sign(URGENT, "swelling of the lips", rf"""
+        {SWOLLEN_EN} ~ (upper |lower )?lips?
+        lips? ~ {SWOLLEN_EN}
+        (swelling|swol\w*|puf\w*) (of|in|on|around) (my |the )?(mouth|lips?)
+    """),
+    sign(URGENT, "swelling of the eyes", rf"""
+        {SWOLLEN_EN} ~ {EYES_EN}
+        {EYES_EN} ~ ({SWOLLEN_EN_WORDS}|shut|closing)
+        (can not|hard to|barely) open (my )?eyes?
+    """),
+    sign(URGENT, "swelling of the throat", rf"""
+        (throat|tongue) ~ ({SWOLLEN_EN_WORDS}|tight\w*|clos\w*|closing up)
+        ({SWOLLEN_EN_WORDS}|tight\w*|closing) ~ (throat|tongue)
+        (hard|trouble|difficult\w*|pain\w*) (to )?swallow\w*
+    """),
+    sign(URGENT, "trouble breathing", r"""
+        (trouble|difficult\w*|hard( time)?|problem\w*|struggl\w*|issues?|harder) ~ breath\w*
+        can not (catch my )?breath\w*
+        short(ness)? of breath
+        out of breath
+        wheez\w*
+        (chest|breathing) ~ (tight\w*|heavy)
+        tight chest
+    """),
+    # Pain, bleeding, blisters, eyes
+    sign(URGENT, "severe pain", rf"""
+        {SEVERE} (pain|ache)\w*
+        (pain|hurt)\w* ~ (severe|unbearable|terrible|excruciating|really bad|so bad|awful)
+        (pain|hurt)\w* ~ ([7-9]|10) (10|out of 10|sur 10)
+        {INTENSE} (painful|sore|tender)
+        hurts? ~ (so much|a lot|like hell|really bad)
+        (really|seriously|badly) hurts?
+        unbearabl\w*|excruciat\w*|agony
+        (pain\w*|hurt\w*) ~~ (can not|could not|unable to|not able to) sleep
+    """),
+    sign(URGENT, "bleeding that does not stop", r"""
+        (still|keeps?|kept|constantly|heavily|profusely|non ?stop) ~ (bleed\w*|bled)
+        (bleed\w*|blood\w*|bled) ~~ (will not|does not|did not|can not|not|never) stop\w*
+        (bleed\w*|bled) ~ for (\d+|two|three|several|a few|many) hours
+        (will not|does not|can not|not) stop\w* (the )?(bleed\w*|blood\w*)
+        (bleed\w*|blood) ~ (a lot|heavily|profusely|non ?stop|for hours|all (day|night))
+        (bleed\w*|blood) ~ (everywhere|through)
+        (lots of|a lot of) blood
+    """),
+    sign(URGENT, "blisters", r"""
+        blister\w*|vesic\w*
+    """),
+    sign(URGENT, "vision changes", r"""
+        (blur\w*|fuz\w*|doubl\w*|cloudy|hazy|dim|weird|strange|los\w*|chang\w*) ~ (vision|sight)
+        (vision|sight) ~ (blur\w*|fuz\w*|doubl\w*|weird|strange|chang\w*|off|problem\w*|dark\w*)
+        (seeing|see|saw) (double|spots|floaters|flashes|stars|blur\w*)
+        can not see (well|properly|clearly|right|straight|out of)
+        (blur\w*|fuz\w*|cloudy|hazy) ~ (in|from|out of|with) (my |the )?(left |right )?eyes?
+        eyes? ~ (blur\w*|fuz\w*|cloudy|hazy)
+        (trouble|hard|difficult\w*|problem\w*) (seeing|to see)
+    """),
+    sign(URGENT, "eye pain", rf"""
+        eye ?(pain|ache)
+        pain (in|around|behind) (my |the )?eyes?
+        {EYES_EN} (hurts?|hurting|is hurting|are hurting|burn\w*|sting\w*|throb\w*|pain\w*)
+    """),
+    # Concerns
+    sign(CONCERN, "worried", r"""
+        worr\w*|concern\w*|anxious|scared|afraid|nervous
+        freak\w* out
+        panic\w*|alarm\w*|frighten\w*
+        (not|does not (look|seem|feel)|do not (think|feel)) (look\w* |seem\w* )?(normal|right)
+        abnormal
+        something( is)? wrong
+        is this bad
+    """),
+    sign(CONCERN, "getting worse", r"""
+        worse|worsening
+        not (getting )?better
+        not improving
+    """),
+    sign(CONCERN, "worsening breakout", rf"""
+        {PIMPLES_MORE} (new )?{PIMPLES_EN}
+        {PIMPLES_EN} ~ (worse|worsening|spread\w*|multipl\w*|getting (bigger|worse)|everywhere)
+        (broke|breaking|break\w*) out ~ (more|worse|badly|everywhere|a lot)
+    """),
+    sign(CONCERN, "intense itching", rf"""
+        {INTENSE} itch\w*
+        itch\w* ~ (a lot|like crazy|so much|badly|constantly|all the time|non ?stop)
+        itch\w* ~ (unbearabl\w*|intense\w*|so bad|really bad|too much)
+        intense(ly)? itch\w*
+        can not stop (scratch|itch)\w*
+    """),
+    sign(CONCERN, "painful cysts", r"""
+        (painful|big|deep|large|hard|sore|under ?ground) ~ (cysts?|lumps?|nodul\w*|boils?)
+        cysts?|lumps?|nodul\w*|boils?
+    """),
+    sign(CONCERN, "burning or stinging", r"""
+        burn\w*|sting\w*|stung|prickl\w*
+        on fire
+    """),
+    sign(CONCERN, "cold sore", r"""
+        cold ?sores?
+        herpe\w*
+    """),
+    sign(CONCERN, "dark patches", r"""
+        (dark|darker|darkish|brown|black|grey|gray) (spots?|patch\w*|marks?|areas?|pigment\w*)
+        hyper ?pigment\w*
+        pigment\w*|discolo\w*|melasma
+    """),
+    sign(CONCERN, "picking", r"""
+        pick(ed|ing|s)?(?! up)
+        pop(ed|ing|s)?(?! up)
+        squeez\w*
+        scratch(ed|ing)? (it|them|off|open)
+        peel\w* (it|them|the skin) off
+        pulled off
+        pick\w* (at|at it)
+    """),
+    sign(CONCERN, "swelling not going down", rf"""
+        still {SWOLLEN_EN}
+        (swelling|swol\w*|puf\w*) ~ (not|never) (going|gone|go|come|came|coming) down
+        (swelling|swol\w*|puf\w*) ~ (still there|persist\w*)
+    """),
+    sign(CONCERN, "swelling", rf"""
+        {SWOLLEN_EN_WORDS}|swelling
+    """),
+    sign(CONCERN, "pain", r"""
+        pain\w*|hurt\w*|ach(e|es|ing|y)|throb\w*
+    """),
+    sign(CONCERN, "bleeding", r"""
+        bleed\w*|bled|blood\w*
+    """),
+    sign(CONCERN, "rash", r"""
+        rash\w*
+    """),
+    sign(CONCERN, "intense redness", rf"""
+        {INTENSE} red
+        (bright|deep|angry|fire engine|beet) red
+    """),
+    sign(CONCERN, "asks to be called", r"""
+        call me
+        give me a call
+        phone me
+        (see|speak to|talk to) (a |the )?(doctor|nurse|someone)
+        come in (to|and) (see|check)
+    """),
+    sign(CONCERN, "feeling unwell", r"""
+        (feel|feeling|felt) (sick|ill|unwell|awful|terrible|faint|dizzy)
+        nause\w*|vomit\w*|dizz\w*|faint\w*
+    """),
+    # Expected effects, thanks, questions
+    sign(ROUTINE, "mild redness", rf"""
+        {MILD}{RED_EN}|pink|pinkish|flushed
+        (like|as if) ~ sunburn\w*
+        sunburn\w*|red|redness|reddish
+        red (area|patch\w*|mark\w*)
+    """),
+    sign(ROUTINE, "small pimples", rf"""
+        {PIMPLES_FEW} (bit )?(of )?{PIMPLES_EN}
+        {PIMPLES_EN}
+        micro ?cysts?
+        milia
+        (breaking|break\w*|broke) out
+    """),
+    sign(ROUTINE, "mild swelling", rf"""
+        {MILD}(swelling|{SWOLLEN_EN_WORDS})
+    """),
+    sign(ROUTINE, "mild discomfort", rf"""
+        {MILD}(pain\w*|hurt\w*|sore\w*|tender\w*|ach\w*|sting\w*|burn\w*|discomfort)
+        sore(ness)?|tender\w*|sensitive|discomfort
+        (pain\w*|hurt\w*|sore\w*) ~ ([0-4]) (10|out of 10)
+        (pain\w*|hurt\w*|sore\w*) ~ (manageable|tolerable|bearable|minimal|mild)
+    """),
+    sign(ROUTINE, "minor bleeding", rf"""
+        {MILD}(bleed\w*|blood\w*|bled)
+        (tiny|spot of|few|pin ?point) (bit )?(of )?(bleed\w*|blood\w*|bled)
+        (bleed\w*|bled) (a )?(tiny |little |teeny )?(bit|little)
+    """),
+    sign(ROUTINE, "mild itching", r"""
+        itch\w*
+    """),
+    sign(ROUTINE, "tightness", r"""
+        tight\w*
+    """),
+    sign(ROUTINE, "dryness", r"""
+        dry\w*|dried
+    """),
+    sign(ROUTINE, "peeling", r"""
+        peel\w*|flak\w*|shed\w*|scab\w*|crust\w*
+    """),
+    sign(ROUTINE, "thanks", r"""
+        thank\w*|thx|thanx|ty|appreciat\w*|cheers
+    """),
+    sign(ROUTINE, "question", r"""
+        \?
+        (is|was) (it|this|that) normal
+        how long
+        when can i
+        can i
+        should i
+        is it ok
+        what (should|can) i
+    """),
+)
+
+FR_SIGNS: tuple[Sign, ...] = (
+    sign(URGENT, "pus", r"""
+        pus
+        (du|de|d|le|plein de|avec du|sort du) pue?
+        pue\w*|purulent\w*|suint\w*|ecoulement\w*
+        (croute\w*|liquide|coule\w*) ~ jaun\w*
+        jaunatre
+        sent (mauvais|pas bon)
+        (mauvaise|drole d) odeur
+    """),
+    sign(URGENT, "fever", rf"""
+        f(i|e|ie|ei)?e?vr(?!ier)\w*
+        fiebre|febri\w*|{TEMPERATURE}
+        fait de la temp\w*
+        (3[89]|4[0-2])(\.\d)? ?(c|deg\w*)
+    """),
+    sign(URGENT, "flu-like symptoms", r"""
+        grippe
+        comme (une|la) grippe
+    """),
+    sign(URGENT, "chills", r"""
+        frisson\w*|grelot\w*
+        sueurs? froides?
+    """),
+    sign(URGENT, "skin hot to the touch", r"""
+        chaud\w* ~ (au )?touch\w*
+        (peau|visage|joues?|zone|front) ~ (chaud\w*|brulant\w*)
+        brulant\w*
+        (degage|degagent) ~ chaleur
+    """),
+    sign(URGENT, "red streaks", r"""
+        (stries?|lignes?|trainees?|rayures?|traits?) rouges?
+    """),
+    sign(URGENT, "spreading redness", r"""
+        (rougeur\w*|rouge\w*|plaques?) ~ (s etend\w*|etend\w*|propag\w*|agrandi\w*|grossi\w*)
+        (rougeur\w*|rouge\w*|plaques?) ~ (elargi\w*|augment\w*)
+        s etend|se propage|s agrandit
+    """),
+    sign(URGENT, "possible infection", r"""
+        infect\w*|enfect\w*|infec\w*|abces
+    """),
+    sign(URGENT, "allergic reaction", r"""
+        urticaire|allerg\w*
+        plaques? qui (demang|gratt|pique)\w*
+    """),
+    sign(URGENT, "swelling of the lips", rf"""
+        levres? ~ {SWOLLEN_FR}
+        {SWOLLEN_FR} ~ (des |aux |de la |la |les |mes )?(levres?|bouche)
+    """),
+    sign(URGENT, "swelling of the eyes", rf"""
+        {EYES_FR} ~ ({SWOLLEN_FR_WORDS}|ferme\w*)
+        {SWOLLEN_FR} ~ {EYES_FR}
+        (peux|peut|arrive) (pas|plus) (a )?ouvrir ~ {EYES_FR}
+    """),
+    sign(URGENT, "swelling of the throat", rf"""
+        (gorge|langue) ~ ({SWOLLEN_FR_WORDS}|serr\w*|ferm\w*)
+        {SWOLLEN_FR} ~ (gorge|langue)
+        (mal|difficult\w*|peine) a avaler
+    """),
+    sign(URGENT, "trouble breathing", r"""
+        (difficult\w*|mal|misere|peine|probleme\w*|trouble\w*) ~ (a |de )?respir\w*
+        (respire|respirer|respirons) (mal|difficilement)
+        (pas|plus) capable de respirer
+        (peux|peut|arrive) (pas|plus) (a )?respirer
+        essouf\w*
+        souf\w* court
+        etouf\w*
+        (souffle|respiration) ~ (court|sifflant\w*)
+        oppress\w*
+    """),
+    sign(URGENT, "severe pain", rf"""
+        douleur\w* ~ (intense\w*|atroce\w*|insupportable\w*|terrible\w*|fort\w*|enorme\w*)
+        douleur\w* ~ horrible\w*
+        (forte|grosse|intense|terrible|grande|atroce|horrible)s? douleur\w*
+        {INTENSE_FR} (douloureu\w*|mal)
+        mal en (masse|titi|maudit|criss|esti|tabarnak|ostie|crisse)
+        insupportabl\w*|atroce\w*
+        (douleur|mal) ~ ([7-9]|10) (sur )?10
+        (fait|ai) (si|tellement|trop) mal
+        (mal|douleur\w*|douloureu\w*) ~~ (pas capable de|peux pas|peut pas|arrive pas a) dormir
+    """),
+    sign(URGENT, "bleeding that does not stop", r"""
+        saign\w* ~~ (encore|toujours|beaucoup|sans arret|abondam\w*|enormement|continu\w*)
+        saign\w* ~~ (ne )?(s )?arret\w* pas
+        (continu\w*|arret\w* pas|cesse pas) (de|a) saign\w*
+        (beaucoup|plein) de sang
+        pisse le sang
+    """),
+    sign(URGENT, "blisters", r"""
+        cloques?|ampoules?|phlyct\w*|vesicul\w*|bulles?
+    """),
+    sign(URGENT, "vision changes", r"""
+        (vue|vision) ~ (trouble|brouill\w*|flou\w*|double|bizarre|embrouill\w*|chang\w*)
+        (vue|vision) ~ (baiss\w*|noir\w*)
+        vois (flou|trouble|double|des taches|des etoiles|mal|plus)
+        (voir|vois) (embrouill\w*|brouill\w*)
+    """),
+    sign(URGENT, "eye pain", rf"""
+        mal (a|aux|dans) (l |les )?(oeil|yeux)
+        (oeil|yeux) ~ (me fait|me font|fait|font) mal
+        douleur (a|aux|dans|autour de) (l |les )?(oeil|yeux)
+        {EYES_FR} ~ (brul\w*|pique\w*|douloureu\w*)
+    """),
+    sign(CONCERN, "worried", r"""
+        inqui\w*|peur|angoiss\w*|nerveu\w*|stress\w*|panique\w*
+        (pas|plus) (l air )?normal\w*
+        anormal\w*
+        pas rassur\w*
+        bizarre
+        quelque chose (qui )?(cloche|va pas)
+    """),
+    sign(CONCERN, "getting worse", r"""
+        empir\w*|pire|aggrav\w*
+        (pas|plus) mieux
+        s ameliore pas
+    """),
+    sign(CONCERN, "worsening breakout", rf"""
+        (de )?plus en plus de {PIMPLES_FR}
+        {PIMPLES_FR_MORE} de (nouveaux )?{PIMPLES_FR}
+        nouveaux {PIMPLES_FR}
+        {PIMPLES_FR} ~ (empir\w*|pire|multipli\w*|partout|augment\w*)
+    """),
+    sign(CONCERN, "intense itching", rf"""
+        (demang\w*|gratt\w*|pique\w*) ~ (beaucoup|enormement|terriblement|intense\w*|sans arret)
+        (demang\w*|gratt\w*|pique\w*) ~ (trop|tellement|en masse|vraiment)
+        {INTENSE_FR} ~ (demang\w*|gratt\w*)
+        demangeaisons? (intense|terrible|insupportable)\w*
+        (peux|peut) (pas|plus) (m )?(arreter|empecher) de (me )?gratt\w*
+    """),
+    sign(CONCERN, "painful cysts", r"""
+        kystes?( douloureu\w*)?
+        nodul\w*
+        (gros|grosse)s? (boutons?|bosses?) ~ douloureu\w*
+        boutons? douloureu\w*
+        boules? sous la peau
+        furoncl\w*
+    """),
+    sign(CONCERN, "burning or stinging", r"""
+        brul\w*|picot\w*|chauff\w*|pique
+        en feu
+    """),
+    sign(CONCERN, "cold sore", r"""
+        feux? sauvages?
+        herpes
+    """),
+    sign(CONCERN, "dark patches", r"""
+        (taches?|plaques?|marques?|zones?) (brun\w*|fonce\w*|sombre\w*|noir\w*|pigment\w*)
+        taches?
+        hyper ?pigment\w*
+        pigment\w*|melasma
+    """),
+    sign(CONCERN, "picking", r"""
+        gratt\w* ~ (croute\w*|boutons?|peaux?|gales?)
+        (j ai|je les ai|je l ai) gratt\w*
+        (pete|perce|presse|arrache|pince)\w* ~ (boutons?|croute\w*|peau)
+        (j ai|je l ai|je les ai) (pete|perce|presse|arrache|pince)\w*
+    """),
+    sign(CONCERN, "swelling not going down", rf"""
+        (toujours|encore) {SWOLLEN_FR}
+        (enflure|gonflement|oedeme|{SWOLLEN_FR_WORDS}) ~ (ne )?{NOT_GOING_DOWN_FR}
+    """),
+    sign(CONCERN, "swelling", rf"""
+        {SWOLLEN_FR_WORDS}
+    """),
+    sign(CONCERN, "pain", r"""
+        douleur\w*|douloureu\w*
+        (ai|fait|fais|font|ca fait) mal
+        (j ai|ca) mal
+        lancin\w*|elanc\w*
+    """),
+    sign(CONCERN, "bleeding", r"""
+        saign\w*|sang
+    """),
+    sign(CONCERN, "rash", r"""
+        eruption\w*
+        plaques? rouges?
+        rash
+    """),
+    sign(CONCERN, "intense redness", rf"""
+        {INTENSE_FR} rouge\w*
+        rouge (vif|ecarlate|feu|tomate|homard)
+    """),
+    sign(CONCERN, "asks to be called", r"""
+        (appelez|appeler|rappeler|rappelez|appelle|rappelle)(z)? moi
+        (m|me) (appel|rappel)\w*
+        (voir|parler a) (un|une|le|la) (medecin|docteur|infirmiere)
+    """),
+    sign(CONCERN, "feeling unwell", r"""
+        (sens|sent|sentais) (pas bien|mal|malade|faible)
+        malade|nause\w*|vomi\w*|etourdi\w*|vertige\w*
+        mal au coeur
+    """),
+    sign(ROUTINE, "mild redness", r"""
+        (legere\w*|leger\w*|un peu|peu|petite?s?) (de )?(rougeur\w*|rouge\w*)
+        rougeur\w*|rouge\w*|rosee?s?
+        coup de soleil
+        irrit\w*
+    """),
+    sign(ROUTINE, "small pimples", rf"""
+        (petit\w*|quelques|leger\w*|un peu de) {PIMPLES_FR}
+        {PIMPLES_FR}
+        micro ?kystes?
+        grains? de milium
+    """),
+    sign(ROUTINE, "mild swelling", rf"""
+        (un peu|legerement|peu|leger\w*) {SWOLLEN_FR}
+        (legere|petite|un peu d) (enflure|gonflement|oedeme)
+    """),
+    sign(ROUTINE, "mild discomfort", r"""
+        (un peu|legerement|peu|leger\w*|petite?) (de )?(douleur\w*|mal|douloureu\w*|inconfort)
+        sensible\w*|inconfort\w*|endolori\w*
+        (douleur\w*|mal) ~ ([0-4]) (sur )?10
+        (douleur\w*|mal) ~ (tolerable|supportable)
+    """),
+    sign(ROUTINE, "minor bleeding", r"""
+        (un peu|peu|quelques gouttes|petit\w*|goutte) (de )?(sang|saign\w*)
+        saign\w* (un )?(tout )?(petit )?peu
+    """),
+    sign(ROUTINE, "mild itching", r"""
+        demang\w*|gratt\w*|pique
+    """),
+    sign(ROUTINE, "tightness", r"""
+        tir\w*|tiraill\w*|serr\w*
+    """),
+    sign(ROUTINE, "dryness", r"""
+        sec|secs|seche\w*|secheresse|desseche\w*
+    """),
+    sign(ROUTINE, "peeling", r"""
+        pel\w*|desquam\w*|ecaill\w*|croute\w*
+        lev\w* en peau\w*
+    """),
+    sign(ROUTINE, "thanks", r"""
+        merci\w*|remerci\w*|apprecie\w*
+    """),
+    sign(ROUTINE, "question", r"""
+        est ce (normal|que)
+        c est normal
+        combien de temps
+        quand (est ce|puis|peux)
+        (puis|dois|peux) je
+        je peux
+        est il normal
+    """),
+)
+# fmt: on
+
+# A negation cue negates the signs after it in its clause. Lookaheads keep phrases that only
+# look negative ("not sure", "pas mal de boutons", "no idea") from hiding a sign.
+NEGATIONS: tuple[str, ...] = (
+    r"no(?! (idea|clue|doubt|way|wonder|matter|change|improv\w*|better|sign of improv\w*)\b)",
+    r"not(?! (really |quite |even |too )?(sure|certain|know\w*|expect\w*|understand|realiz\w*|"
+    r"remember|tell|normal|usual|only|just|stop\w*|help|resist|improv\w*|better|get\w* better|"
+    r"go\w* (away|down)|gone|heal\w*|help\w*|work\w*|clear\w*)\b)",
+    r"never(?! (had|seen|experienced|felt|been) (this|such|so|that|anything like)\b)",
+    r"without",
+    r"none",
+    r"nothing(?! (helps?|works?|is working|has helped)\b)",
+    r"neither",
+    r"nor",
+    r"free of",
+    r"zero",
+    r"(?<!not )stopped",
+    r"non",
+    r"pas(?! (mal|sur\w*|certain\w*|normal\w*|juste|seulement|tres sur\w*|mieux|encore parti\w*|"
+    r"arret\w*|capable|(pu|pus|pouvais|peux) (m |me )?(empecher|retenir))\b)",
+    r"aucun\w*",
+    r"jamais(?! (vu|eu) (ca|autant|une telle|un tel|pareil)\b)",
+    r"sans",
+    r"ni",
+    r"rien(?! (n y fait|ne (marche|fonctionne|aide))\b)",
+    r"pantoute",
+    r"(?<!pas )arrete de",
+    r"(?<!sure )(?<!know )(?<!wonder )(?<!wondering )(?<!tell )(?<!sais )(?<!certain )(?<!sur )"
+    r"(if|si|in case|au cas ou) (i|j|je|you|tu|vous|on) (ever )?(get|have|develop\w*|notice|see|"
+    r"start|ai|fais|developpe|remarque|vois|commence)",
+    r"(?<!du )(?<!de )(?<!le )pu(?= de | d )",
+    # "ne"/"n'" counts only with its partner later in the clause: "n'y a que du pus" is no negation.
+    r"ne?(?= ([a-z]+ ){0,4}(pas|plus|jamais|rien|aucun\w*|ni|point|guere)\b)",
+)
+
+# Said after a sign: it is gone. An easing sign ("going down") clears concerns, not urgent signs.
+_NOT_BEFORE = r"(?<!not )(?<!never )(?<!pas )(?<!not yet )(?<!not getting )(?<!no )"
+GONE_AFTER = (
+    _NOT_BEFORE + r"(gone|went away|disappeared|stopped|cleared( up)?|resolved|healed|subsided|"
+    r"free|is over|broke|no more|no longer there|pantoute|du tout|parti\w*|disparu\w*|fini\w*|"
+    r"termine\w*|arrete\w*|gueri\w*|resorbe\w*|envole\w*|passee?s?)(?! (pas|plus|yet)\b)"
+)
+EASING_AFTER = (
+    _NOT_BEFORE + r"((went|gone|going|come|came|coming|is|are|s) down|better|improv\w*|settl\w*|"
+    r"calm\w*|fad\w*|lessen\w*|reduc\w*|diminu\w*|desenfl\w*|degonfl\w*|baiss\w*|mieux|amelior\w*|"
+    r"s estomp\w*|attenu\w*)(?! (pas|plus)\b)"
+)
+
+# Where a negation's reach ends: punctuation (already "|" or "?"), contrast, a new statement.
+CLAUSE_BREAKS = (
+    r"\||\?",
+    r"but|however|though|although|except|yet|mais|cependant|pourtant|toutefois|sauf|par contre|"
+    r"and now|and then|et maintenant|et la|now|maintenant|then|puis|pis|ensuite|if|whether|si|"
+    r"because|since|car|parce que|donc|alors|while|whereas|just|juste|only|seulement",
+    # A new statement ("no I have a fever") unless the cue is about it ("don't think it's").
+    r"(?<!think )(?<!believe )(?<!like )(?<!that )(?<!guess )(?<!pense )(?<!crois )(?<!que )"
+    r"(?<!qu )(?<!n )(i|je|j|it|il|elle|ca|my|mon|ma|mes|she|he|we|they|ils|elles|there|ya|y a)",
+)
+# Words a `~` gap may not cross: it would carry a sign past a negation or a contrast.
+GAP_STOPS = (
+    r"no|not|never|none|nothing|without|nor|pas|plus|jamais|aucun\w*|sans|ni|rien|ne|n|pu|but|"
+    r"however|though|although|except|yet|mais|cependant|pourtant|toutefois|sauf|i|je|j|it|il|"
+    r"elle|ca"
+)
+# `~~` (up to eight words) may cross "and", "it", "je": only negations and contrasts stop it.
+WIDE_GAP_STOPS = (
+    r"no|none|nothing|without|nor|pas|jamais|aucun\w*|sans|rien|but|however|though|although|"
+    r"except|yet|mais|cependant|pourtant|toutefois|sauf"
+)
+
+# Long enough that an expected effect is no longer expected.
+PAST_A_WEEK = (
+    r"(?<!in )(?<!within )(?<!dans )(?<!d ici )(?<!under )(?<!less than )(?<!moins d )"
+    r"((a|one|1|over a|more than a|almost a|nearly a|about a|une|plus d une|presque une) (ful )?"
+    r"(week|semaine)|(\d+|two|three|four|several|few|deux|trois|quatre|plusieurs|quelques) "
+    r"(weeks|semaines|wks)|([7-9]|[1-9]\d|seven|eight|nine|ten|eleven|twelve|fourteen|sept|huit|"
+    r"neuf|dix|onze|douze|quatorze|quinze) (days|jours|jrs)|(day|jour|jr) ([7-9]|[1-9]\d)|"
+    r"(since|depuis) (last|la semaine))"
+)
+PERSISTING: dict[str, str] = {
+    "mild redness": "redness persisting past a week",
+    "intense redness": "redness persisting past a week",
+    "small pimples": "pimples persisting past a week",
+    "swelling": "swelling not going down",
+    "mild swelling": "swelling not going down",
+    "mild itching": "itching persisting past a week",
+    "mild discomfort": "pain persisting past a week",
+    "pain": "pain persisting past a week",
+}
+
+# Idioms and spellings read before matching: (pattern, replacement), in order.
+REWRITES: tuple[tuple[str, str], ...] = (
+    (r"\bw/o\b", "without"),
+    (r"\b(can)'?t\b", r"\1 not"),
+    (r"\bcannot\b", "can not"),
+    (r"\bwon'?t\b", "will not"),
+    (r"\bain'?t\b", "is not"),
+    (r"\bdon't\b", "do not"),
+    (
+        r"\bdont(?= (have|think|see|feel|get|notice|seem|look|know|really|believe|experience)\b)",
+        "do not",
+    ),
+    (r"\b(does|did|is|are|was|were|have|has|had|could|would|should|must|need)n'?t\b", r"\1 not"),
+    (r"\bidk\b", "i do not know"),
+    (r"\bsun burn", "sunburn"),
+    (r"\bfever blister", "cold sore"),
+    (r"\bboutons? de fie?vre", "feu sauvage"),
+    (r"\bpas mal de\b", "beaucoup de"),
+)
+
+# Whole-message keywords (carrier opt-out words, and the French ones the clinic announces).
+KEYWORDS: dict[str, str] = {
+    word: keyword
+    for keyword, words in (
+        ("stop", "stop stopall unsubscribe cancel end quit revoke optout arret desabonner"),
+        ("start", "start unstop yes commencer"),
+        ("help", "help info aide"),
+    )
+    for word in words.split()
+}
