@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, literal_column, select, update
+from sqlalchemy import ColumnElement, Engine, Update, bindparam, literal_column, select, update
 from sqlmodel import col
 
 from models import OutboundMessage, OutboxStatus
+from scheduler.channels.base import INTERRUPTED
+from scheduler.recovery import AWAITING_CHECK
 
 
 def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list[int]]:
@@ -52,24 +55,32 @@ def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list
 
 def finish(engine: Engine, row_id: int, token: str, **values: Any) -> bool:
     """Record an outcome, only if the row is still ours (guards against a recovered claim)."""
-    stmt = (
+    params = {"finish_id": row_id, "finish_token": token}
+    params.update((f"finish_{key}", value) for key, value in values.items())
+    with engine.begin() as connection:
+        return bool(connection.execute(_finish_statement(tuple(sorted(values))), params).rowcount)
+
+
+@lru_cache(maxsize=64)
+def _finish_statement(keys: tuple[str, ...]) -> Update:
+    # Built once per set of columns: constructing the UPDATE was a fifth of the time finish()
+    # took per sent message (bench/dispatch_vs_bare).
+    return (
         update(OutboundMessage)
         .where(
-            col(OutboundMessage.id) == row_id,
-            col(OutboundMessage.claim_token) == token,
+            col(OutboundMessage.id) == bindparam("finish_id"),
+            col(OutboundMessage.claim_token) == bindparam("finish_token"),
             col(OutboundMessage.status) == OutboxStatus.SENDING,
         )
-        .values(claim_token=None, **values)
+        .values(claim_token=None, **{key: bindparam(f"finish_{key}") for key in keys})
     )
-    with engine.begin() as connection:
-        return bool(connection.execute(stmt).rowcount)
 
 
 def recover_stale(engine: Engine, *, now: datetime, timeout: timedelta) -> int:
-    """Close claims left by a crashed process.
+    """Put claims left by a crashed process back in the queue, marked INTERRUPTED.
 
-    The provider may or may not have taken the message, and a message goes out at most once, so
-    such rows become `failed` with a reason staff can see rather than being sent again.
+    The provider may or may not have taken the message: the pass that takes it again asks the
+    channel to check first, or fails it for staff when the channel cannot (scheduler.recovery).
     """
     stmt = (
         update(OutboundMessage)
@@ -78,10 +89,11 @@ def recover_stale(engine: Engine, *, now: datetime, timeout: timedelta) -> int:
             col(OutboundMessage.claimed_at) < now - timeout,
         )
         .values(
-            status=OutboxStatus.FAILED,
+            status=OutboxStatus.PENDING,
             claim_token=None,
-            error_code="interrupted",
-            last_error="the service stopped while sending; outcome unknown, check the provider log",
+            next_attempt_at=now,
+            error_code=INTERRUPTED,
+            last_error=AWAITING_CHECK,
             updated_at=now,
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -15,15 +16,22 @@ from sqlmodel import Session, col, select
 
 from models import OutboundMessage, OutboxStatus, Patient, Treatment, TreatmentStatus
 from models.db import session_scope
-from scheduler.channels.base import Channel, DeliveryError, ErrorKind, OutgoingMessage
+from scheduler.channels.base import (
+    INTERRUPTED,
+    Channel,
+    DeliveryError,
+    ErrorKind,
+    OutgoingMessage,
+)
 from scheduler.claims import claim_batch, finish, recover_stale
 from scheduler.clock import Clock
 from scheduler.compose import compose
 from scheduler.contacts import mask_address
-from scheduler.delivery import replay_early_reports
+from scheduler.delivery import replay_early_reports_for
 from scheduler.optout import opt_out
 from scheduler.plan import Action, SendWindow, backoff_delay, decide
 from scheduler.ratelimit import RateLimiter
+from scheduler.recovery import UNKNOWN_OUTCOME, may_send
 from scheduler.registration import OPTED_OUT
 from scheduler.render import MessageRenderer
 from scheduler.settings import Settings
@@ -57,10 +65,12 @@ class _Job:
     attempts: int
     segments: int | None
     message: OutgoingMessage
+    # Past this, another process may soon recover the claim and send it: don't start it here.
+    send_by: datetime
 
 
 class _Released:
-    """The service is stopping: the job was not started and goes back to the queue."""
+    """Stopping, or the claim is getting old: the job was not started and goes back to the queue."""
 
 
 _Outcome = str | DeliveryError | _Released
@@ -124,6 +134,16 @@ class Dispatcher:
         jobs = []
         for row, treatment, patient in rows:
             assert row.id is not None and patient.id is not None
+            channel = self.channels.get(row.channel)
+            can_reconcile = channel is not None and channel.can_reconcile
+            if not may_send(row.error_code, can_reconcile=can_reconcile):
+                # First: "cancelled" or "expired" would tell staff it never went out.
+                self._close(
+                    token, row.id, OutboxStatus.FAILED, now, UNKNOWN_OUTCOME, code=INTERRUPTED
+                )
+                log.warning("outbox #%s was interrupted mid-send; left to staff", row.id)
+                report.failed += 1
+                continue
             if treatment.status == TreatmentStatus.CANCELLED:
                 self._close(token, row.id, OutboxStatus.CANCELLED, now, "treatment cancelled")
                 report.cancelled += 1
@@ -161,15 +181,32 @@ class Dispatcher:
                 )
                 report.failed += 1
                 continue
-            jobs.append(_Job(row.id, patient.id, row.step, row.attempts, segments, message))
+            # Half the timeout: a send started before then ends (provider timeout) long before
+            # recover_stale could hand the row to another process.
+            send_by = now + timedelta(seconds=self.settings.claim_timeout_seconds / 2)
+            jobs.append(
+                _Job(row.id, patient.id, row.step, row.attempts, segments, message, send_by)
+            )
         return jobs
 
     def _send_all(self, token: str, jobs: list[_Job], report: PassReport) -> None:
         futures: dict[Future[_Outcome], _Job] = {
             self._pool(job.message.medium).submit(self._send_one, job): job for job in jobs
         }
+        sent: list[str] = []
+        looked = time.monotonic()
         for future in as_completed(futures):
-            self._record(token, futures[future], future.result(), report)
+            outcome = future.result()
+            self._record(token, futures[future], outcome, report)
+            if isinstance(outcome, str):
+                sent.append(outcome)
+            # Status reports that beat their SID here are looked up for many SIDs at once, at
+            # least every second: a query per message cost a third of a pass's time.
+            if sent and time.monotonic() - looked >= 1.0:
+                replay_early_reports_for(self.engine, sent, now=self.clock())
+                sent, looked = [], time.monotonic()
+        if sent:
+            replay_early_reports_for(self.engine, sent, now=self.clock())
 
     def _pool(self, medium: str) -> ThreadPoolExecutor:
         # Kept across passes: each worker thread keeps its provider connection warm (a TLS
@@ -192,6 +229,8 @@ class Dispatcher:
         if self.stop.is_set():
             return _Released()
         self.limiters[job.message.medium].acquire()
+        if self.clock() >= job.send_by:  # a long pass (slow provider, tight rate): requeue it
+            return _Released()
         try:
             return self.channels[job.message.medium].send(job.message)
         except DeliveryError as exc:
@@ -223,7 +262,6 @@ class Dispatcher:
                 updated_at=now,
             )
             log.info("sent #%s %s by %s to %s", job.row_id, job.step, job.message.medium, who)
-            replay_early_reports(self.engine, outcome, now=now)
             report.sent += 1
             return
         error = outcome

@@ -89,19 +89,20 @@ def test_claim_is_a_single_conditional_update(engine: Engine, settings: Settings
     assert second == []
 
 
-def test_stale_claims_from_a_crash_fail_visibly_instead_of_resending(
+def test_stale_claims_from_a_crash_fail_visibly_when_the_channel_cannot_check(
     engine: Engine, settings: Settings, renderer: MessageRenderer
 ) -> None:
     register(engine, settings)
     _, claimed = claim_batch(engine, now=DAY1, limit=10)  # a process claimed, then died
     assert len(claimed) == 1
     clock = SimulatedClock(DAY1 + timedelta(seconds=settings.claim_timeout_seconds + 1))
-    channel = ScriptedChannel()
+    channel = ScriptedChannel(can_reconcile=False)
     report = dispatcher(engine, settings, renderer, clock, channel).run_pass()
-    assert report.recovered == 1
+    assert (report.recovered, report.claimed, report.failed) == (1, 1, 1)
     assert channel.calls == 0
     row = by_step(engine, "day1")[0]
     assert (row.status, row.error_code) == ("failed", "interrupted")
+    assert "check with the patient" in (row.last_error or "")
 
 
 def test_stop_requested_releases_unsent_work(

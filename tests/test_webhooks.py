@@ -282,6 +282,8 @@ def test_callbacks_are_refused_when_no_auth_token_is_configured(
 class CallsBackFirst:
     """A provider that delivers the status callbacks before its create call has returned."""
 
+    can_reconcile = False
+
     def __init__(self, client: TestClient, settings: Settings, statuses: list[str]) -> None:
         self.client, self.settings, self.statuses = client, settings, statuses
         self.codes: list[int] = []

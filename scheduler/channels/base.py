@@ -7,6 +7,8 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 Medium = Literal["sms", "email"]
+# The error code of a message whose sending process died mid-send: it may have gone out.
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,8 @@ class OutgoingMessage:
     html: str | None = None
     unsubscribe_url: str | None = None  # one-click HTTPS opt-out link (email)
     # The channel's own error code from this message's last failed attempt: lets a channel
-    # check whether an attempt that timed out after sending did reach the provider.
+    # check whether an attempt that timed out after sending did reach the provider. INTERRUPTED
+    # says a process died during the previous attempt.
     previous_error_code: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -58,6 +61,10 @@ class DeliveryError(Exception):
 
 class Channel(Protocol):
     """Sends one message and returns the provider's id for it, or raises DeliveryError."""
+
+    # True when `send` first looks up, at the provider, a message whose previous attempt was
+    # interrupted and returns that one instead of sending it twice.
+    can_reconcile: bool
 
     def send(self, message: OutgoingMessage) -> str: ...
 

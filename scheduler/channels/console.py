@@ -14,6 +14,8 @@ from scheduler.contacts import mask_address
 class ConsoleChannel:
     """Writes each message to a stream (stdout by default) and returns a local id."""
 
+    can_reconcile: bool = False  # a printed line leaves nothing to look up
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self._lock = threading.Lock()  # keep concurrent sends from interleaving lines

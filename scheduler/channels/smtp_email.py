@@ -53,6 +53,8 @@ _POLICY = SMTP.clone(cte_type="7bit", header_factory=_REGISTRY)
 class SmtpChannel:
     """Sends email through an SMTP relay; a fresh connection per send, so it is thread-safe."""
 
+    can_reconcile: bool = False  # SMTP has no way to ask a relay what it already accepted
+
     def __init__(
         self,
         *,

@@ -18,7 +18,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from scheduler.channels.base import DeliveryError, ErrorKind, OutgoingMessage
+from scheduler.channels.base import INTERRUPTED, DeliveryError, ErrorKind, OutgoingMessage
 from scheduler.contacts import mask_phone
 
 if TYPE_CHECKING:
@@ -37,7 +37,9 @@ _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 logger = logging.getLogger(__name__)
 # After a read timeout Twilio may have created the message anyway; the retry first looks for
 # it among the recipient's recent messages (same body, this recent) instead of sending twice.
+# The same holds when the process sending it died mid-send (INTERRUPTED).
 READ_TIMEOUT = "read-timeout"
+RECONCILE_AFTER = frozenset({READ_TIMEOUT, INTERRUPTED})
 RECONCILE_WINDOW = timedelta(hours=6)
 _GONE_WRONG = {"failed", "undelivered", "canceled"}
 
@@ -110,6 +112,8 @@ class SmsReceipt(NamedTuple):
 
 class TwilioChannel:
     """Sends SMS through Twilio; safe to share across threads (one SDK client per thread)."""
+
+    can_reconcile: bool = True  # lists the recipient's recent messages (see _accepted_earlier)
 
     def __init__(
         self,
@@ -193,7 +197,7 @@ class TwilioChannel:
         if self._status_callback_url:
             kwargs["status_callback"] = self._status_callback_url
         to = mask_phone(message.to)
-        if message.previous_error_code == READ_TIMEOUT:
+        if message.previous_error_code in RECONCILE_AFTER:
             earlier = _accepted_earlier(client, message)
             if earlier is not None:
                 return earlier
@@ -279,7 +283,11 @@ def _accepted_earlier(client: Any, message: OutgoingMessage) -> SmsReceipt | Non
             and earlier.status not in _GONE_WRONG
             and (created is None or created >= cutoff)
         ):
-            logger.info("outbox #%s: the timed-out attempt had reached Twilio", message.outbox_id)
+            logger.info(
+                "outbox #%s: the earlier attempt (%s) had reached Twilio",
+                message.outbox_id,
+                message.previous_error_code,
+            )
             return SmsReceipt(str(earlier.sid), _to_int(earlier.num_segments), earlier.status)
     return None
 

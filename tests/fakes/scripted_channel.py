@@ -10,7 +10,8 @@ from scheduler.channels.base import DeliveryError, OutgoingMessage
 
 
 class ScriptedChannel:
-    def __init__(self) -> None:
+    def __init__(self, *, can_reconcile: bool = False) -> None:
+        self.can_reconcile = can_reconcile  # it keeps nothing to look up, but a test may say so
         self.sent: list[OutgoingMessage] = []
         self.calls = 0
         self._script: dict[str, list[Exception]] = defaultdict(list)
