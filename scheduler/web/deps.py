@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.clock import Clock
+from scheduler.metrics import Metrics
 from scheduler.runtime import ServiceState
 from scheduler.settings import Settings
 
@@ -34,6 +35,11 @@ def get_state(request: Request) -> ServiceState:
     return state
 
 
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
@@ -43,4 +49,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 StateDep = Annotated[ServiceState, Depends(get_state)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 SessionDep = Annotated[Session, Depends(get_session)]

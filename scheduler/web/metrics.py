@@ -1,9 +1,9 @@
-"""`GET /metrics`: Prometheus text format."""
+"""`GET /metrics`: Prometheus text format; the database gauges are computed at scrape time."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from scheduler.metrics import Metrics
 from scheduler.web.deps import ClockDep, EngineDep
@@ -14,5 +14,4 @@ router = APIRouter()
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request, engine: EngineDep, clock: ClockDep) -> Response:
     registry: Metrics = request.app.state.metrics
-    registry.refresh_due(engine, clock())
-    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(registry.scrape(engine, clock()), media_type=CONTENT_TYPE_LATEST)
