@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from models.db import is_sqlite, make_engine
 from models.migrate import is_up_to_date, upgrade
 from scheduler.contacts import display_phone
+from scheduler.notices import NoticeRenderer
 from scheduler.plan import KINDS
 from scheduler.render import MessageContext, MessageRenderer
 from scheduler.settings import Settings
@@ -54,7 +55,9 @@ def checked_renderer(settings: Settings) -> MessageRenderer:
     """A renderer whose every template was rendered once; refuses to start on a broken one."""
     renderer = MessageRenderer()
     steps = {name: [step.name for step in kind.steps] for name, kind in KINDS.items()}
-    problems = renderer.check_all(steps, LANGUAGES, SAMPLE_CONTEXT)
+    problems = [str(p) for p in renderer.check_all(steps, LANGUAGES, SAMPLE_CONTEXT)]
+    # Answers to replies and practitioner alerts are checked the same way.
+    problems += NoticeRenderer().check_all()
     if problems:
         listing = "\n".join(f"  - {problem}" for problem in problems)
         raise StartupError(f"message templates have problems:\n{listing}")

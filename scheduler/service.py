@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import FrameType
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.channels import build_channels
 from scheduler.clock import Clock, system_clock
 from scheduler.dispatch import Dispatcher
 from scheduler.metrics import Metrics
-from scheduler.runtime import ServiceState, checked_renderer, open_database
+from scheduler.reply_jobs import add_reply_jobs
+from scheduler.runtime import ServiceState, checked_renderer, describe_db_error, open_database
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 
@@ -31,19 +35,46 @@ class DispatchJob:
         self.state = state
         self.clock = clock
         self.metrics = metrics
+        self.failures = 0  # passes failed in a row
 
     def __call__(self) -> None:
         started = time.perf_counter()
         try:
             report = self.dispatcher.run_pass()
         except Exception as exc:  # the job must survive a database blip; it is logged, not hidden
-            log.exception("dispatch pass failed")
-            self.state.last_error = f"{type(exc).__name__}: {exc}"
+            self.failures += 1
+            why = _describe(exc)
+            if self.failures == 1:
+                log.exception("dispatch pass failed")
+            else:  # an outage fails every pass: one line each, the traceback was logged once
+                log.error("dispatch pass failed (%d in a row): %s", self.failures, why)
+            self.state.last_error = why
             self.metrics.failed_passes.inc()
         else:
+            if self.failures:
+                log.warning("dispatch passes work again after %d failed", self.failures)
+            self.failures = 0
             self.state.last_error = None
             self.metrics.record_pass(report, time.perf_counter() - started)
         self.state.last_pass_at = self.clock()
+
+
+def _describe(exc: Exception) -> str:
+    # SQLAlchemy's own text carries the SQL and its parameters; /healthz shows this one.
+    detail = describe_db_error(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+    return f"{type(exc).__name__}: {detail}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, telling the dispatcher about SIGINT/SIGTERM at once, not after its HTTP drain."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._on_exit()
+        super().handle_exit(sig, frame)
 
 
 def build_scheduler(job: DispatchJob, interval: float) -> BackgroundScheduler:
@@ -77,6 +108,7 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     scheduler = build_scheduler(
         DispatchJob(dispatcher, state, clock, metrics), settings.dispatch_interval_seconds
     )
+    add_reply_jobs(scheduler, engine, settings, channels, clock)
 
     def start() -> None:
         scheduler.start()
@@ -88,6 +120,12 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
             settings.sms_channel,
             settings.email_channel,
         )
+
+    def stop_claiming() -> None:
+        # Nothing is claimed after the signal; the pass in flight finishes (stop() waits for it).
+        dispatcher.stop.set()
+        if scheduler.running:
+            scheduler.pause()
 
     def stop() -> None:
         log.info("stopping: finishing the dispatch pass in flight")
@@ -113,10 +151,13 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
         f"Aftercare listening on http://{host}:{port} (database: {engine.url.render_as_string()})",
         flush=True,
     )
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    # log_config=None: uvicorn's loggers (access lines too) go through configure_logging's handler.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=settings.log_level.lower(), log_config=None
+    )
     # uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown so the previous handler can
     # run; with Python's default one that kills the process (exit 143). A no-op here lets a
     # clean stop exit 0, as process managers expect.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _signum, _frame: None)
-    uvicorn.Server(config).run()
+    _Server(config, stop_claiming).run()
