@@ -12,7 +12,9 @@ from scheduler.clock import Clock, system_clock
 from scheduler.metrics import Metrics
 from scheduler.runtime import ServiceState
 from scheduler.settings import Settings
-from scheduler.web import health, metrics, unsubscribe, webhooks
+from scheduler.web import api, health, metrics, unsubscribe, webhooks
+from scheduler.web import pages as staff_pages
+from scheduler.web.request_id import RequestIdMiddleware
 
 Hook = Callable[[], None]
 
@@ -46,8 +48,12 @@ def create_app(
     app.state.clock = clock
     app.state.service = state or ServiceState()
     app.state.metrics = metrics_registry or Metrics()
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhooks.router)
     app.include_router(unsubscribe.router)
+    app.include_router(api.router)
+    app.include_router(staff_pages.router)
+    app.mount(staff_pages.STATIC_PATH, staff_pages.static_files(), name="static")
     return app
