@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-full clean
+.PHONY: run test test-postgres lint typecheck unit bench bench-full clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,12 +27,23 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The same tests with every test's database on PostgreSQL (127.0.0.1:5432; .ci/run runs both).
+# The browser tests are left out: they exercise the pages, not the database.
+test-postgres: $(STAMP)
+	AFTERCARE_TEST_DATABASE=postgresql AFTERCARE_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -m "not browser"
+
 # Benchmarks print figures (bench/README.md); never part of the pass/fail of `make test`.
-bench: $(STAMP)
+$(VENV)/.installed-bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
-bench-full: $(STAMP)
+# The full sizes, then docs/benchmarks.md and docs/img/*.png from their results.
+bench-full: $(VENV)/.installed-bench
 	$(BIN)/python -m bench --full
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) build *.egg-info

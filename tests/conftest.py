@@ -42,9 +42,18 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+# `make test` runs the suite on SQLite files; `make test-postgres` (and .ci/run) runs it again
+# with every test's database on PostgreSQL. Modules that override `database_url` with
+# `each_database_url` run on both in every run.
+TEST_DATABASE = os.environ.get("AFTERCARE_TEST_DATABASE", "sqlite")
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A SQLite file; a module can override this with `each_database_url` to run on both."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file, or a migrated PostgreSQL database when AFTERCARE_TEST_DATABASE=postgresql."""
+    if TEST_DATABASE == "postgresql":
+        url: str = request.getfixturevalue("migrated_pg_url")
+        return url
     return f"sqlite:///{tmp_path / 'aftercare.db'}"
 
 
@@ -53,10 +62,7 @@ def each_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """SQLite, then a fresh PostgreSQL database with the schema migrated."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'aftercare.db'}"
-    url: str = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url: str = request.getfixturevalue("migrated_pg_url")
     return url
 
 
@@ -81,12 +87,7 @@ def renderer() -> MessageRenderer:
 def pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards; fails (not skips) in CI if down."""
     name = f"aftercare_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is required here but unreachable at {PG_ADMIN_URL}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set up by .ci/run)")
+    admin = _pg_admin()
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
@@ -94,6 +95,45 @@ def pg_url() -> Iterator[str]:
             yield f"{base}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A database migrated once per run; each test copies it (much faster than migrating)."""
+    name = f"aftercare_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        engine = make_engine(f"{base}/{name}")
+        upgrade(engine)
+        engine.dispose()
+        try:
+            yield name
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def migrated_pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database with the schema at head, dropped afterwards."""
+    name = f"aftercare_test_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+        try:
+            yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required here but unreachable at {PG_ADMIN_URL}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set up by .ci/run)")
 
 
 def drain_concurrently(

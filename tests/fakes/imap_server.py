@@ -57,7 +57,12 @@ userdb {{
   driver = static
   args = uid={uid} gid={gid} home={dir}/home/%u
 }}
+# No chroot: an unprivileged (rootless) Dovecot cannot chroot, and tests gain nothing from it.
+service anvil {{
+  chroot =
+}}
 service imap-login {{
+  chroot =
   inet_listener imap {{
     address = 127.0.0.1
     port = {port}
