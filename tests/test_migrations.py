@@ -6,6 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from models.db import make_engine
@@ -37,3 +38,48 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
     upgrade(engine)
     assert current_revision(engine) == head_revision() == "0003"
     engine.dispose()
+
+
+def test_upgrading_from_the_previous_revision_keeps_the_data(database_url: str) -> None:
+    """A clinic on 0002 with replies and alerts upgrades to head without losing a row."""
+    engine = make_engine(database_url)
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    upgrade(engine, "0002")
+    at = "2026-11-20 15:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO patient (id, name, phone, language, preferred_channel, "
+                "consent_source, consent_at, created_at) "
+                "VALUES (1, 'Ana Lima', '+16135550124', 'fr', 'sms', 'in-clinic', :at, :at)"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO inbound_message (id, patient_id, channel, from_address, body, "
+                "provider_id, level, received_at) "
+                "VALUES (1, 1, 'sms', '+16135550124', 'il y a du pus', 'SM1', 'urgent', :at)"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO alert (id, inbound_id, patient_id, level, reasons, status, "
+                "created_at) VALUES (1, 1, 1, 'urgent', '[\"pus\"]', 'open', :at)"
+            ),
+            {"at": at},
+        )
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        alert = connection.execute(
+            text("SELECT inbound_id, status, notify_attempts, escalated_to FROM alert")
+        ).one()
+        reply = connection.execute(text("SELECT body, handled_at FROM inbound_message")).one()
+    engine.dispose()
+    assert tuple(alert) == (1, "open", 0, None)
+    assert tuple(reply) == ("il y a du pus", None)
