@@ -235,6 +235,7 @@ class AlertNotifier:
                     medium="sms",
                     to=address,
                     text=self.notices.alert(notice, "sms", context),
+                    track_delivery=False,
                 )
             else:
                 message = OutgoingMessage(
@@ -243,6 +244,7 @@ class AlertNotifier:
                     to=address,
                     text=self.notices.alert(notice, "email_text", context),
                     subject=self.notices.alert(notice, "email_subject", context),
+                    track_delivery=False,
                 )
             try:
                 self.channels[medium].send(message)

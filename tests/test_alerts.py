@@ -148,6 +148,8 @@ def test_pus_and_fever_pages_the_practitioner_answers_the_patient_and_escalates_
     assert f"alert {alert.id}" in page and "pus" in page and "fever" in page
     assert "Noah T." in page and "Tremblay" not in page  # minimal details leave the clinic
     assert f"/patients/{alert.patient_id}" in page and f"OK {alert.id}" in page
+    [request] = [r for r in twilio.requests if r.params.get("To") == DR_PHONE]
+    assert "StatusCallback" not in request.params  # no outbox row for a report to land on
     assert notifier.run_pass(now=clock()).notified == 0  # paged once
 
     clock.advance(timedelta(minutes=29))

@@ -27,6 +27,8 @@ class OutgoingMessage:
     # says a process died during the previous attempt.
     previous_error_code: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Outbox messages want delivery reports; an alert page has no outbox row to report on.
+    track_delivery: bool = True
 
 
 class ErrorKind(StrEnum):

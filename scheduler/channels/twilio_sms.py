@@ -194,7 +194,7 @@ class TwilioChannel:
             kwargs["messaging_service_sid"] = self._messaging_service_sid
         else:
             kwargs["from_"] = self._from_number
-        if self._status_callback_url:
+        if self._status_callback_url and message.track_delivery:
             kwargs["status_callback"] = self._status_callback_url
         to = mask_phone(message.to)
         if message.previous_error_code in RECONCILE_AFTER:
