@@ -144,6 +144,12 @@ class AlertNotifier:
             )
             # Nobody to page directly: the on-call contact hears of it now, not after the timeout.
             targets = contacts_of(practitioner) or oncall_contacts(self.settings)
+            if not targets and alert.notify_attempts <= 1:
+                log.warning(
+                    "urgent alert %s: nobody to page (no practitioner phone/email on file and "
+                    "ONCALL_PHONE/ONCALL_EMAIL unset); it waits on the Today page",
+                    alert_id,
+                )
             errors = self._send_all("urgent", targets, self._context(session, alert))
             if targets and len(errors) < len(targets):
                 alert.notified_at = now

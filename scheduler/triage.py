@@ -71,6 +71,7 @@ _NEGATIONS = _compile(lex.NEGATIONS)
 _GONE_AFTER = _compile([lex.GONE_AFTER])
 _EASING_AFTER = _compile([lex.EASING_AFTER])
 _BREAKS = _compile(lex.CLAUSE_BREAKS)
+_URGENT_BREAKS = _compile([lex.URGENT_SCOPE_BREAKS])
 _PAST_A_WEEK = _compile([lex.PAST_A_WEEK])
 _REWRITES = tuple((re.compile(p), r) for p, r in lex.REWRITES)
 
@@ -119,6 +120,7 @@ class _Clauses:
         cues = list(_NEGATIONS.finditer(text))
         self.cue_starts = [m.start() for m in cues]
         self.cue_ends = [m.end() for m in cues]
+        self.urgent_breaks = [m.start() for m in _URGENT_BREAKS.finditer(text)]
         self.gone = [m.start() for m in _GONE_AFTER.finditer(text)]
         self.easing = [m.start() for m in _EASING_AFTER.finditer(text)]
 
@@ -136,8 +138,7 @@ class _Clauses:
     def negated(self, hit: _Hit) -> bool:
         # A phrase that spells out its own negation ("can't breathe", "n'arrête pas de
         # saigner") is a sign, not a negated one.
-        inside = bisect_left(self.cue_starts, hit.start)
-        if inside < len(self.cue_starts) and self.cue_starts[inside] < hit.end:
+        if self._between(self.cue_starts, hit.start, hit.end):
             return False
         # Only the nearest cue before and the nearest "gone" after can reach: farther ones
         # are further away and never in a later clause.
@@ -145,12 +146,22 @@ class _Clauses:
         before = bisect_right(self.cue_ends, hit.start) - 1
         if before >= 0:
             end = self.cue_ends[before]
-            if self.clause(end - 1) == clause and self.words(end, hit.start) <= CUE_REACH:
+            # "and" ends the reach before an urgent sign only: "no fever and pus everywhere".
+            if (
+                self.clause(end - 1) == clause
+                and self.words(end, hit.start) <= CUE_REACH
+                and not (hit.rank == _URGENT and self._between(self.urgent_breaks, end, hit.start))
+            ):
                 return True
         if self.in_question(hit.start):
             return False
         afters = (self.gone,) if hit.rank == _URGENT else (self.gone, self.easing)
         return any(self._reaches_back(starts, hit, clause) for starts in afters)
+
+    @staticmethod
+    def _between(starts: list[int], start: int, end: int) -> bool:
+        index = bisect_left(starts, start)
+        return index < len(starts) and starts[index] < end
 
     def _reaches_back(self, starts: list[int], hit: _Hit, clause: int) -> bool:
         index = bisect_left(starts, hit.end)
@@ -170,17 +181,23 @@ def _find(text: str) -> list[_Hit]:
 
 def _outer(hits: Iterable[_Hit]) -> list[_Hit]:
     """Drop hits inside a longer one ("mild redness" holds "redness", "severe pain" holds
-    "pain"), except that a quieter phrase never hides an urgent sign ("big pus-filled cysts")."""
+    "pain"); only the same urgent sign hides an urgent one ("red streaks going down my neck")."""
     kept: list[_Hit] = []
-    reach_any = reach_urgent = -1  # furthest end of the longer spans seen so far
+    reach_any = -1  # furthest end of the longer spans seen so far
+    reach_urgent: dict[str, int] = {}  # the same, per urgent reason
     ordered = sorted(hits, key=lambda hit: (hit.start, -hit.end))
     for _, same in groupby(ordered, key=lambda hit: (hit.start, hit.end)):
         group = list(same)
         end = group[0].end
-        kept += [hit for hit in group if end > (reach_urgent if hit.rank == _URGENT else reach_any)]
+        kept += [
+            hit
+            for hit in group
+            if end > (reach_urgent.get(hit.reason, -1) if hit.rank == _URGENT else reach_any)
+        ]
         reach_any = max(reach_any, end)
-        if any(hit.rank == _URGENT for hit in group):
-            reach_urgent = max(reach_urgent, end)
+        for hit in group:
+            if hit.rank == _URGENT:
+                reach_urgent[hit.reason] = max(reach_urgent.get(hit.reason, -1), end)
     return kept
 
 

@@ -39,11 +39,19 @@ SWOLLEN_FR_WORDS = r"enfl\w*|gonfl\w*|bouf\w*|oedem\w*|edem\w*|double\w* de (vol
 SWOLLEN_FR = f"({SWOLLEN_FR_WORDS})"
 PIMPLES_EN = r"(pimples?|zits?|breakouts?|acne|whiteheads?|bumps?|spots?)"
 PIMPLES_FR = r"(boutons?|bouttons?|acne|points? blancs?|bosses?)"
-RED_EN = r"(red|redness|reddish|rash|red (area|patch\w*|mark\w*))"
-SPREAD_EN = r"(spread\w*|growing|grows|grew|expand\w*|getting (bigger|larger|wider|worse))"
+RED_EN = r"(red|redness|reddish|rash|flush|(red|pink) (area|patch\w*|mark\w*|blotch\w*))"
+BIGGER_EN = r"(bigger|larger|wider|twice (as big|as large|the size))"
+SPREAD_EN = (
+    r"(spread\w*|growing|grows|grew|expand\w*|getting (bigger|larger|wider|worse)|doubled|tripled|"
+    rf"(got|gotten|gets|is|are|became|grew) (way |much |a lot |even |so much )?{BIGGER_EN})"
+)
 EYES_EN = r"(eyes?|eyelids?|eye lids?|under ?eyes?|around (my|the) eyes?)"
 EYES_FR = r"(yeux|oeil|paupieres?|contour des yeux)"
-TEMPERATURE = r"temperature(?! (is |was |est |etait )?(normal\w*|fine|ok|correct\w*|bonne))"
+# The word alone is a fever; followed by a body temperature, the number decides (see TEMP_HIGH).
+TEMPERATURE = (
+    r"(temp|temperature)(?! (is |was |est |etait )?(normal\w*|fine|ok|correct\w*|bonne))"
+    r"(?! ([a-z]+ |\| ){0,3}(3[4-9]|4[0-3]|9[3-9]|10\d|11[0-2])(\.\d+)?(?![0-9]))"
+)
 INTENSE = r"(very|so|really|super|extremely|incredibly|unbearably|insanely|crazy|too|way too)"
 INTENSE_FR = (
     r"(tres|vraiment|super|extremement|trop|tellement|terriblement|mega|full|maudit|mautadit|"
@@ -59,6 +67,92 @@ PIMPLES_FEW = r"(mild|slight\w*|a (little|bit)|little|bit|minor|small|tiny|few|c
 NOT_GOING_DOWN_FR = r"(desenfl|diminu|descend|part|degonfl|baiss)\w* (toujours )?(pas|plus)"
 PIMPLES_FR_MORE = r"(beaucoup|plein|pleins|tout plein|tplein|trop|tellement|full|en masse)"
 
+# Numbers. A number followed by one of these counts something else ("pain 10 days later").
+NOT_A_UNIT = (
+    r"(?! (days?|d|hours?|hrs?|h|am|pm|min\w*|sec\w*|weeks?|wks?|months?|years?|yrs?|times|x|"
+    r"jours?|jrs?|heures?|semaines?|mois|ans|annees?|fois|endroits?|places?|spots?|mg|ml|"
+    r"pills?|comprim\w*|advil|tylenol|ibuprof\w*|percent|pour ?cent|o clock|dollars?|bucks|\d+)\b)"
+)
+# Fever from 38.0 C or 100.4 F, within what a thermometer on a person reads.
+C_HIGH = r"(?<!\.)(3[89]|4[0-2])(\.\d+)?"
+F_HIGH = r"(?<!\.)(100\.[4-9]\d*|10[1-6](\.\d+)?)"
+TEMP_HIGH = f"({C_HIGH}|{F_HIGH})"
+# Without a temperature word before it, a whole number is a temperature only at the end of what
+# is said about it ("I'm at 101 tonight"), not when it counts something ("j'ai 40 boutons").
+_SAID = (
+    r"(?=$| \|| \?| (since|this|tonight|today|last|yesterday|and|now|again|depuis|ce|cette|hier|"
+    r"aujourd|et|maintenant|encore)\b)"
+)
+TEMP_SAID = rf"(?<!\.)((3[89]|4[0-2])(\.\d+|{_SAID})|100\.[4-9]\d*|10[1-6](\.\d+|{_SAID}))"
+# A pain score: "pain is a 10", "douleur a 8 sur 10"; 7 and up is severe, 4 and down is mild.
+PAIN_EN = r"(pain\w*|hurt\w*|sore\w*|ach(e|es|ing)|discomfort)"
+PAIN_FR = r"(douleur\w*|douloureu\w*|mal)"
+SCORE_LEAD = (
+    r"((is|was|s|at|a|an|of|about|around|like|level|score|rating|rated|rate|solid|easy|maybe|"
+    r"probably|now|est|de|environ|genre|comme|une?|niveau|rendue?|vers|autour|pres|d|\|) ){0,4}"
+)
+OUT_OF_10 = r"( (10|out of 10|on 10|sur 10))"
+# A range ("7-8", "8 or 9") is read by its first number.
+HIGH_SCORE = (
+    r"(?<!\.)([7-9](\.\d+)?|10|seven|eight|nine|ten|sept|huit|neuf|dix)(( to| or| a)? ([7-9]|10))?"
+)
+LOW_SCORE = r"(?<!\.)([0-4](\.\d+)?|zero)(( to| or| a)? [0-4])?"
+SEVERE_SCORE = f"{HIGH_SCORE}({OUT_OF_10}|{NOT_A_UNIT})"
+MILD_SCORE = f"{LOW_SCORE}({OUT_OF_10}|{NOT_A_UNIT})"
+
+# Redness on the move: a motion verb, perhaps a direction, then a place on the body.
+BODY_EN = (
+    r"(neck|ears?|chest|jaw\w*|eyes?|cheeks?|chin|forehead|nose|temples?|colar ?bone\w*|"
+    r"shoulders?|scalp|hair ?line|throat|lips?|mouth|face|other side)"
+)
+MOVES_EN = (
+    r"(go|goes|going|gone|went|come|comes|coming|came|mov\w*|run\w*|ran|extend\w*|spread\w*|"
+    r"creep\w*|crept|crawl\w*|travel\w*|migrat\w*|reach\w*|got|gets|getting|tak\w*|took|bled|"
+    r"bleed\w*)"
+    # "went down" alone is easing; a direction then a place on the body is moving.
+    r"( (now|even|already|slowly|all the way))?( (down|up|over|across|out))?"
+    r"( (to|into|onto|toward\w*|past|as far as))? "
+)
+TOWARD_EN = r"(down|up|over|across|to|into|onto|toward\w*)"
+WHOSE_EN = r"((my|the|her|his|your) )?((left|right|upper|lower|other|whole) )?"
+BODY_FR = (
+    r"(cou|oreilles?|poitrine|machoire|oeil|yeux|joues?|menton|front|nez|tempes?|clavicules?|"
+    r"epaules?|gorge|levres?|bouche|visage|face|autre cote|cuir chevelu|decolte)"
+)
+THE_FR = r"((le|la|les|l|mon|ma|mes) )?"
+MOVES_FR = (
+    r"(descend\w*|monte\w*|va|vont|rend\w*|est rendue?s?|gagn\w*|avance\w*|"
+    r"propag\w*|etend\w*|atteint|rejoin\w*|progress\w*|envahi\w*)"
+    r"( (maintenant|meme|encore|deja|rendu|tranquillement))?"
+    r"( (jusqu a|jusqu au|jusqu aux|jusque dans|jusque sur|jusqu|vers|dans|sur|au|aux|a|en bas))?"
+    r" ((le|la|les|l|mon|ma|mes|son|sa|ses|du|des|de l) )?"
+)
+# Lips or eyes said as a size rather than as a swelling.
+SIZE_EN = (
+    r"(huge|enormous|massive|giant|gigantic|ginormous|fat|(so|really|very|super|too|way) big|"
+    r"bigger|thick|thicker|inflated|"
+    r"blown up|blew up|blowing up|balloon\w*|like (a )?balloons?|doubled|tripled|"
+    r"twice (as big|as thick|the size|their size|its size|the normal size|normal)|"
+    r"(two|2|three|3) times (bigger|the size|as big))"
+)
+SIZE_FR = (
+    r"(enorme\w*|gros|grosse\w*|double\w*|triple\w*|geante?s?|gonfl\w*|bouf\w*|"
+    r"comme (des|une?) (ballons?|balounes?|saucisses?|boudins?)|"
+    r"(deux|2|trois|3) fois (plus )?(gros\w*|la taille))"
+)
+CANNOT_EN = r"(can not|could not|can barely|barely|hardly|unable to|hard to|trouble)"
+SIGHT_EN = r"(vision|sight|eyesight)"
+HAZY_EN = r"(blur\w*|fuz\w*|cloudy|hazy|fog\w*|misty)"
+BLURRED_FR = r"(flou\w*|brouill\w*|embrouill\w*)"
+SWEAR_FR = r"(masse|titi|maudit|mautadit|criss|crisse|esti|tabarnak|ostie|malade|fou|sacrament)"
+DARK_EN = r"(dark\w*|brown\w*|black|blackish|gr[ae]y\w*|purpl\w*)"
+PATCHES_EN = r"(spots?|patch\w*|marks?|areas?|blotch\w*|splotch\w*|freckl\w*)"
+DARK_FR = r"(brun\w*|fonce\w*|sombre\w*|noir\w*|pigment\w*|marron\w*|gris\w*)"
+CANNOT_OPEN_FR = (
+    r"(peux|peut|arrive|pouvais|capable|reussis|reussit) (pas|plus|presque pas|a peine) "
+    r"(a |d |de )?((l|les|le) )?ouvr\w*"
+)
+
 # fmt: off
 EN_SIGNS: tuple[Sign, ...] = (
     # Infection
@@ -71,10 +165,14 @@ EN_SIGNS: tuple[Sign, ...] = (
     """),
     sign(URGENT, "fever", rf"""
         f(e|i|ea|ie|ei)?ve?r(?!ier)\w*
-        febrile|temp|{TEMPERATURE}
-        (3[89]|4[0-2])\.\d
-        (3[89]|4[0-2])(\.\d)? ?(c|deg\w*)
-        (10[0-4])(\.\d)? ?(f|deg\w*)
+        febrile|{TEMPERATURE}
+        (?<!\.)(3[89]|4[0-2])\.\d{NOT_A_UNIT}
+        (?<!\.)(100\.[4-9]|10[1-6]\.\d){NOT_A_UNIT}
+        burning up
+        {C_HIGH} ?(c|deg\w*|celsius)
+        {F_HIGH} ?(f|deg\w*|fahrenheit)
+        (temp|temperature|thermomet\w*) ~ {TEMP_HIGH}{NOT_A_UNIT}
+        (at|hit|hitting|reached|up to|spiked to|went up to) {TEMP_SAID}
     """),
     sign(URGENT, "flu-like symptoms", r"""
         flu ?like
@@ -104,6 +202,14 @@ EN_SIGNS: tuple[Sign, ...] = (
         red\w* (area )?(is |keeps )?(getting )?(bigger|larger|wider)
         spread\w* (everywhere|fast|quickly|rapidly|across|all over|down|up|to|over)
         (it s|its|it is) (spreading|getting bigger|growing)
+        {RED_EN} ~~ (creep\w*|crept|crawl\w*|migrat\w*)
+        {RED_EN} ~ (travel\w*|mov\w* (out\w*|further|farther))
+        {RED_EN} ~ (go\w*|went|spread\w*|mov\w*|get\w*|got) (further|farther|bigger and bigger)
+        {RED_EN} ~ {MOVES_EN}{WHOSE_EN}{BODY_EN}
+        (creep\w*|crept|crawl\w*|spread\w*) (now )?{TOWARD_EN} {WHOSE_EN}{BODY_EN}
+        {RED_EN} ~ (on|in|onto|to|down|up|by|near) {WHOSE_EN}{BODY_EN} (too|as well|also)
+        {RED_EN} ~ (now|also) (on|in|onto|down|up|by|near) {WHOSE_EN}{BODY_EN}
+        (creep\w*|crawl\w*|moving|travel\w*) (red|redness|rash)
     """),
     sign(URGENT, "possible infection", r"""
         infect\w*|enfect\w*|infec\w*|abscess\w*|absess\w*|cellulit\w*|impetig\w*|seps\w*|septic
@@ -113,14 +219,19 @@ EN_SIGNS: tuple[Sign, ...] = (
         hives|welts?|urticaria|allerg\w*
     """),
     sign(URGENT, "swelling of the lips", rf"""
-        {SWOLLEN_EN} ~ (upper |lower )?lips?
-        lips? ~ {SWOLLEN_EN}
+        {SWOLLEN_EN} ~ (upper |lower |bottom |top )?(lips?|mouth)
+        (lips?|mouth) ~ {SWOLLEN_EN}
+        lips? ~ (stick\w*|poke\w*|puf\w*) (way )?out
         (swelling|swol\w*|puf\w*) (of|in|on|around) (my |the )?(mouth|lips?)
+        lips? ~ {SIZE_EN}
+        (huge|enormous|massive|giant|fat|inflated|ballooned|thick) (upper |lower )?lips?
+        lips? ~~ (filler\w*|injected|injections?|duck lips?|bee sting|stung)
     """),
     sign(URGENT, "swelling of the eyes", rf"""
         {SWOLLEN_EN} ~ {EYES_EN}
-        {EYES_EN} ~ ({SWOLLEN_EN_WORDS}|shut|closing)
-        (can not|hard to|barely) open (my )?eyes?
+        {EYES_EN} ~ ({SWOLLEN_EN_WORDS}|{SIZE_EN}|shut|closing)
+        {CANNOT_EN} (even )?(fully )?open(ing)? ((my|the|her|his) )?((left|right) )?{EYES_EN}
+        {EYES_EN} ~~ ({CANNOT_EN}|will not|would not|does not) (even )?(fully )?open
     """),
     sign(URGENT, "swelling of the throat", rf"""
         (throat|tongue) ~ ({SWOLLEN_EN_WORDS}|tight\w*|clos\w*|closing up)
@@ -140,7 +251,9 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "severe pain", rf"""
         {SEVERE} (pain|ache)\w*
         (pain|hurt)\w* ~ (severe|unbearable|terrible|excruciating|really bad|so bad|awful)
-        (pain|hurt)\w* ~ ([7-9]|10) (10|out of 10|sur 10)
+        {PAIN_EN} ~ {HIGH_SCORE}{OUT_OF_10}
+        {PAIN_EN} {SCORE_LEAD}{SEVERE_SCORE}
+        {HIGH_SCORE}{OUT_OF_10} ~ {PAIN_EN}
         {INTENSE} (painful|sore|tender)
         hurts? ~ (so much|a lot|like hell|really bad)
         (really|seriously|badly) hurts?
@@ -159,10 +272,19 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "blisters", r"""
         blister\w*|vesic\w*
     """),
-    sign(URGENT, "vision changes", r"""
-        (blur\w*|fuz\w*|doubl\w*|cloudy|hazy|dim|weird|strange|los\w*|chang\w*) ~ (vision|sight)
-        (vision|sight) ~ (blur\w*|fuz\w*|doubl\w*|weird|strange|chang\w*|off|problem\w*|dark\w*)
+    sign(URGENT, "vision changes", rf"""
+        ({HAZY_EN}|doubl\w*|dim|weird|strange|los\w*|chang\w*) ~ {SIGHT_EN}
+        {SIGHT_EN} ~ ({HAZY_EN}|doubl\w*|weird|strange|chang\w*|off|problem\w*|dark\w*|dim)
         (seeing|see|saw) (double|spots|floaters|flashes|stars|blur\w*)
+        (see|sees|seeing|saw|seen) ~ (double|doubled|in double|two of every\w*|twice)
+        (trouble|hard|can not|difficult\w*) (to )?focus\w*
+        {SIGHT_EN} ~ (smear\w*|smudg\w*)
+        (looking|look|see\w*) through (a |wax |frosted )?(paper|glass|fog|film|haze|veil)
+        (vision|sight|eyesight|everything) ~ (went|goes|going|is) (dark|black|grey|gray|white)
+        two of everything
+        blur\w*(?! (photo|pic\w*|image|selfie|video))
+        (everything|things|it all|objects) ~ (doubl\w*|{HAZY_EN})
+        (words|letters|text|the screen|my phone) ~ (doubl\w*|{HAZY_EN})
         can not see (well|properly|clearly|right|straight|out of)
         (blur\w*|fuz\w*|cloudy|hazy) ~ (in|from|out of|with) (my |the )?(left |right )?eyes?
         eyes? ~ (blur\w*|fuz\w*|cloudy|hazy)
@@ -199,6 +321,12 @@ EN_SIGNS: tuple[Sign, ...] = (
         itch\w* ~ (unbearabl\w*|intense\w*|so bad|really bad|too much)
         intense(ly)? itch\w*
         can not stop (scratch|itch)\w*
+        itch\w* ~ (non ?stop|constant\w*|all (day|night)|24 ?7|crazy|insane\w*|nuts|like (mad|hell))
+        itch\w* ~ (as hell|af|keep\w* me (up|awake)|relentless|incessant|never ending|endless)
+        itch\w* ~ (terribl\w*|horribl\w*|awful\w*|(driv\w*|making) me (crazy|nuts|insane|mad))
+        (crazy|insanely|terribly|horribly|incredibly|ridiculously) itch\w*
+        itch\w* ~~ (can not|could not|unable to) sleep
+        scratch\w* ~ (non ?stop|constant\w*|all (day|night)|like (crazy|mad))
     """),
     sign(CONCERN, "painful cysts", r"""
         (painful|big|deep|large|hard|sore|under ?ground) ~ (cysts?|lumps?|nodul\w*|boils?)
@@ -212,8 +340,12 @@ EN_SIGNS: tuple[Sign, ...] = (
         cold ?sores?
         herpe\w*
     """),
-    sign(CONCERN, "dark patches", r"""
-        (dark|darker|darkish|brown|black|grey|gray) (spots?|patch\w*|marks?|areas?|pigment\w*)
+    sign(CONCERN, "dark patches", rf"""
+        {DARK_EN} ~ ({PATCHES_EN}|pigment\w*|stains?)
+        {PATCHES_EN} ~ {DARK_EN}
+        (skin|face|cheeks?|forehead|chin|upper lip) ~ (darker|darken\w*|brown\w*)
+        (skin|face|cheeks?|forehead|chin|upper lip) ~ turn\w* (dark|brown)\w*
+        darken\w*
         hyper ?pigment\w*
         pigment\w*|discolo\w*|melasma
     """),
@@ -278,7 +410,8 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(ROUTINE, "mild discomfort", rf"""
         {MILD}(pain\w*|hurt\w*|sore\w*|tender\w*|ach\w*|sting\w*|burn\w*|discomfort)
         sore(ness)?|tender\w*|sensitive|discomfort
-        (pain\w*|hurt\w*|sore\w*) ~ ([0-4]) (10|out of 10)
+        {PAIN_EN} ~ {LOW_SCORE}{OUT_OF_10}
+        {PAIN_EN} {SCORE_LEAD}{MILD_SCORE}
         (pain\w*|hurt\w*|sore\w*) ~ (manageable|tolerable|bearable|minimal|mild)
     """),
     sign(ROUTINE, "minor bleeding", rf"""
@@ -327,7 +460,10 @@ FR_SIGNS: tuple[Sign, ...] = (
         f(i|e|ie|ei)?e?vr(?!ier)\w*
         fiebre|febri\w*|{TEMPERATURE}
         fait de la temp\w*
-        (3[89]|4[0-2])(\.\d)? ?(c|deg\w*)
+        {C_HIGH} ?(c|deg\w*|celsius)
+        thermometre ~ {TEMP_HIGH}{NOT_A_UNIT}
+        (j ai|je fais|je faisais|ca fait|fait|faisait|suis a) {TEMP_SAID}
+        (monte\w* a|rendue? a|atteint) {TEMP_SAID}
     """),
     sign(URGENT, "flu-like symptoms", r"""
         grippe
@@ -335,6 +471,7 @@ FR_SIGNS: tuple[Sign, ...] = (
     """),
     sign(URGENT, "chills", r"""
         frisson\w*|grelot\w*
+        (chaud et froid|froid et chaud)
         sueurs? froides?
     """),
     sign(URGENT, "skin hot to the touch", r"""
@@ -346,10 +483,14 @@ FR_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "red streaks", r"""
         (stries?|lignes?|trainees?|rayures?|traits?) rouges?
     """),
-    sign(URGENT, "spreading redness", r"""
+    sign(URGENT, "spreading redness", rf"""
         (rougeur\w*|rouge\w*|plaques?) ~ (s etend\w*|etend\w*|propag\w*|agrandi\w*|grossi\w*)
         (rougeur\w*|rouge\w*|plaques?) ~ (elargi\w*|augment\w*)
         s etend|se propage|s agrandit
+        (rougeur\w*|rouge\w*|plaques?) ~ {MOVES_FR}{BODY_FR}
+        (rougeur\w*|rouge\w*|plaques?) ~ (gagn\w*|envahi\w*|avance\w*|progress\w*|double\w*)
+        (rougeur\w*|rouge\w*|plaques?) ~ (plus (grand|large|gros)\w*|grandi\w*)
+        (avance\w*|progress\w*|s etend\w*) (vers|jusqu a|jusqu au|jusque|sur|dans) {THE_FR}{BODY_FR}
     """),
     sign(URGENT, "possible infection", r"""
         infect\w*|enfect\w*|infec\w*|abces
@@ -359,13 +500,19 @@ FR_SIGNS: tuple[Sign, ...] = (
         plaques? qui (demang|gratt|pique)\w*
     """),
     sign(URGENT, "swelling of the lips", rf"""
-        levres? ~ {SWOLLEN_FR}
+        (levres?|bouche) ~ {SWOLLEN_FR}
         {SWOLLEN_FR} ~ (des |aux |de la |la |les |mes )?(levres?|bouche)
+        levres? ~ {SIZE_FR}
+        (grosses?|enormes?) levres?
+        levres? ~~ (injection\w*|injecte\w*|canard|botox|filler\w*|piqure d abeille)
     """),
     sign(URGENT, "swelling of the eyes", rf"""
         {EYES_FR} ~ ({SWOLLEN_FR_WORDS}|ferme\w*)
         {SWOLLEN_FR} ~ {EYES_FR}
         (peux|peut|arrive) (pas|plus) (a )?ouvrir ~ {EYES_FR}
+        {EYES_FR} ~ {SIZE_FR}
+        {EYES_FR} ~~ {CANNOT_OPEN_FR}
+        ouvr\w* (pas|plus|a peine) ((l|les|le|mon|ma|mes) )?{EYES_FR}
     """),
     sign(URGENT, "swelling of the throat", rf"""
         (gorge|langue) ~ ({SWOLLEN_FR_WORDS}|serr\w*|ferm\w*)
@@ -388,9 +535,11 @@ FR_SIGNS: tuple[Sign, ...] = (
         douleur\w* ~ horrible\w*
         (forte|grosse|intense|terrible|grande|atroce|horrible)s? douleur\w*
         {INTENSE_FR} (douloureu\w*|mal)
-        mal en (masse|titi|maudit|criss|esti|tabarnak|ostie|crisse)
+        mal en {SWEAR_FR}
         insupportabl\w*|atroce\w*
-        (douleur|mal) ~ ([7-9]|10) (sur )?10
+        {PAIN_FR} ~ {HIGH_SCORE}{OUT_OF_10}
+        {PAIN_FR} {SCORE_LEAD}{SEVERE_SCORE}
+        {HIGH_SCORE}{OUT_OF_10} ~ {PAIN_FR}
         (fait|ai) (si|tellement|trop) mal
         (mal|douleur\w*|douloureu\w*) ~~ (pas capable de|peux pas|peut pas|arrive pas a) dormir
     """),
@@ -404,11 +553,19 @@ FR_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "blisters", r"""
         cloques?|ampoules?|phlyct\w*|vesicul\w*|bulles?
     """),
-    sign(URGENT, "vision changes", r"""
+    sign(URGENT, "vision changes", rf"""
         (vue|vision) ~ (trouble|brouill\w*|flou\w*|double|bizarre|embrouill\w*|chang\w*)
         (vue|vision) ~ (baiss\w*|noir\w*)
         vois (flou|trouble|double|des taches|des etoiles|mal|plus)
-        (voir|vois) (embrouill\w*|brouill\w*)
+        (vois|voit|voient|voyais|voyait|voir) ~ ({BLURRED_FR}|trouble|double|des taches|des etoiles)
+        (voit|voyais|voyait) mal
+        (vois|voit|voyais|voyait) (pas|plus|pu) (tres |tellement |trop )?(bien|clair\w*|net\w*)
+        (vois|voit|voyais|voyait) (pas|plus|pu) comme il faut
+        (misere|mal|difficult\w*|peine|trouble\w*) a voir
+        {BLURRED_FR} ~ (de|dans|a|avec) ((l|mon|ma|mes|les|le) )?{EYES_FR}
+        {EYES_FR} ~ {BLURRED_FR}
+        tout ~ ({BLURRED_FR}|en double)
+        (images?|objets?) (en )?doubles?
     """),
     sign(URGENT, "eye pain", rf"""
         mal (a|aux|dans) (l |les )?(oeil|yeux)
@@ -439,7 +596,12 @@ FR_SIGNS: tuple[Sign, ...] = (
         (demang\w*|gratt\w*|pique\w*) ~ (beaucoup|enormement|terriblement|intense\w*|sans arret)
         (demang\w*|gratt\w*|pique\w*) ~ (trop|tellement|en masse|vraiment)
         {INTENSE_FR} ~ (demang\w*|gratt\w*)
-        demangeaisons? (intense|terrible|insupportable)\w*
+        demangeaisons? ~ (intense|terrible|insupportable|atroce|horrible|enorme|incroyable)\w*
+        (grosses?|fortes?|terribles?|horribles?|intenses?|enormes?) demangeaisons?
+        (demang\w*|gratt\w*|pique\w*) ~ (tout le temps|constamment|non ?stop|jour et nuit|a mort)
+        gratt\w* ~ jusqu au sang
+        (demang\w*|gratt\w*|pique\w*) ~ (en {SWEAR_FR}|comme (un |une )?(fou|folle|malade))
+        (demang\w*|gratt\w*) ~~ (pas capable de|peux pas|peut pas|arrive pas a) dormir
         (peux|peut) (pas|plus) (m )?(arreter|empecher) de (me )?gratt\w*
     """),
     sign(CONCERN, "painful cysts", r"""
@@ -458,8 +620,10 @@ FR_SIGNS: tuple[Sign, ...] = (
         feux? sauvages?
         herpes
     """),
-    sign(CONCERN, "dark patches", r"""
-        (taches?|plaques?|marques?|zones?) (brun\w*|fonce\w*|sombre\w*|noir\w*|pigment\w*)
+    sign(CONCERN, "dark patches", rf"""
+        (taches?|plaques?|marques?|zones?|cicatrices?) (plus |tres |un peu )?{DARK_FR}
+        (peau|visage|joues?|front|menton) ~ (fonc\w*|bruni\w*|noirci\w*|assombri\w*)
+        (marques?|zones?|plaques?|cicatrices?) ~ (fonc\w*|bruni\w*|noirci\w*|assombri\w*)
         taches?
         hyper ?pigment\w*
         pigment\w*|melasma
@@ -521,10 +685,11 @@ FR_SIGNS: tuple[Sign, ...] = (
         (un peu|legerement|peu|leger\w*) {SWOLLEN_FR}
         (legere|petite|un peu d) (enflure|gonflement|oedeme)
     """),
-    sign(ROUTINE, "mild discomfort", r"""
+    sign(ROUTINE, "mild discomfort", rf"""
         (un peu|legerement|peu|leger\w*|petite?) (de )?(douleur\w*|mal|douloureu\w*|inconfort)
         sensible\w*|inconfort\w*|endolori\w*
-        (douleur\w*|mal) ~ ([0-4]) (sur )?10
+        {PAIN_FR} ~ {LOW_SCORE}{OUT_OF_10}
+        {PAIN_FR} {SCORE_LEAD}{MILD_SCORE}
         (douleur\w*|mal) ~ (tolerable|supportable)
     """),
     sign(ROUTINE, "minor bleeding", r"""
@@ -597,12 +762,17 @@ NEGATIONS: tuple[str, ...] = (
 _NOT_BEFORE = r"(?<!not )(?<!never )(?<!pas )(?<!not yet )(?<!not getting )(?<!no )"
 GONE_AFTER = (
     _NOT_BEFORE + r"(gone|went away|disappeared|stopped|cleared( up)?|resolved|healed|subsided|"
-    r"free|is over|broke|no more|no longer there|pantoute|du tout|parti\w*|disparu\w*|fini\w*|"
-    r"termine\w*|arrete\w*|gueri\w*|resorbe\w*|envole\w*|passee?s?)(?! (pas|plus|yet)\b)"
+    r"free|is over|broke|no more|no longer there|pantoute|du tout(?! normal)|parti\w*|disparu\w*|"
+    # "passé(e)(s)" squeezed: "passee?s?" would also read the negation "pas" as "gone".
+    r"fini\w*|termine\w*|arrete\w*|gueri\w*|resorbe\w*|envole\w*|pases?|"
+    # Then, not now: what the session itself caused is expected.
+    r"during (the |my )?(session|treatment|procedure)|pendant (la seance|le traitement))"
+    r"(?! (pas|plus|yet)\b)"
 )
 EASING_AFTER = (
     _NOT_BEFORE + r"((went|gone|going|come|came|coming|is|are|s) down|better|improv\w*|settl\w*|"
     r"calm\w*|fad\w*|lessen\w*|reduc\w*|diminu\w*|desenfl\w*|degonfl\w*|baiss\w*|mieux|amelior\w*|"
+    r"descend\w*|"
     r"s estomp\w*|attenu\w*)(?! (pas|plus)\b)"
 )
 
@@ -616,6 +786,9 @@ CLAUSE_BREAKS = (
     r"(?<!think )(?<!believe )(?<!like )(?<!that )(?<!guess )(?<!pense )(?<!crois )(?<!que )"
     r"(?<!qu )(?<!n )(i|je|j|it|il|elle|ca|my|mon|ma|mes|she|he|we|they|ils|elles|there|ya|y a)",
 )
+# Where a negation's reach ends only for an urgent sign: "no fever and pus everywhere" reports
+# pus. Unsure means louder; "no swelling and redness" still negates both quieter signs.
+URGENT_SCOPE_BREAKS = r"and|et"
 # Words a `~` gap may not cross: it would carry a sign past a negation or a contrast.
 GAP_STOPS = (
     r"no|not|never|none|nothing|without|nor|pas|plus|jamais|aucun\w*|sans|ni|rien|ne|n|pu|but|"
@@ -666,6 +839,8 @@ REWRITES: tuple[tuple[str, str], ...] = (
     (r"\bfever blister", "cold sore"),
     (r"\bboutons? de fie?vre", "feu sauvage"),
     (r"\bpas mal de\b", "beaucoup de"),
+    # A clock time is no score or temperature: "9:30" would become "9 | 30".
+    (r"\b(\d{1,2})[:h](\d\d)\b", r"\1h\2"),
 )
 
 # Whole-message keywords (carrier opt-out words, and the French ones the clinic announces).
