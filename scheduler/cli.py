@@ -6,17 +6,17 @@ import io
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import make_engine, session_scope
 from models.migrate import upgrade
+from scheduler import cli_admin
 from scheduler.channels import build_channels
+from scheduler.cli_common import console, database, fail, load_settings
 from scheduler.clock import system_clock
 from scheduler.csv_import import CsvFormatError, import_csv
 from scheduler.dispatch import Dispatcher
@@ -24,7 +24,7 @@ from scheduler.intake import TreatmentCreate, describe_error
 from scheduler.logs import configure_logging
 from scheduler.outbox import list_messages, list_treatments
 from scheduler.registration import RegistrationError, cancel_treatment, register_treatment
-from scheduler.runtime import StartupError, checked_renderer, describe_db_error, open_database
+from scheduler.runtime import StartupError, checked_renderer, describe_db_error
 from scheduler.settings import Settings
 from scheduler.views import messages_table, scheduled_table, treatments_table
 
@@ -41,33 +41,6 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 app.add_typer(treatment_app, name="treatment")
 app.add_typer(messages_app, name="messages")
 app.add_typer(db_app, name="db")
-staff_app = typer.Typer(help="Staff accounts for the web pages.", no_args_is_help=True)
-app.add_typer(staff_app, name="staff")
-practitioner_app = typer.Typer(
-    help="Practitioners and the phone/email their urgent alerts go to.", no_args_is_help=True
-)
-app.add_typer(practitioner_app, name="practitioner")
-# Piped output (scripts, CI logs) gets room for the tables instead of the 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 160)
-
-
-def fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        fail(f"configuration: {describe_error(exc)}")
-
-
-def database(settings: Settings) -> Engine:
-    try:
-        return open_database(settings)
-    except StartupError as exc:
-        fail(str(exc))
 
 
 def parse_moment(value: str, settings: Settings) -> datetime:
@@ -317,49 +290,6 @@ def demo() -> None:
     run_demo(console)
 
 
-@app.command()
-def check() -> None:
-    """Check settings, channels, templates and the database; exit 1 if anything must be fixed."""
-    from scheduler.check import has_failures, run_checks
-
-    results = run_checks(Settings)
-    for result in results:
-        typer.echo(result.line())
-    if has_failures(results):
-        raise typer.Exit(1)
-
-
-@practitioner_app.command("add")
-def practitioner_add(
-    name: Annotated[str, typer.Argument(help="Name, as staff type it when registering.")],
-    phone: Annotated[str | None, typer.Option(help="Mobile for urgent alert texts.")] = None,
-    email: Annotated[str | None, typer.Option(help="Address for urgent alert emails.")] = None,
-) -> None:
-    """Add a practitioner, or update the contact details of an existing one."""
-    from scheduler.practitioners import save_practitioner
-
-    settings = load_settings()
-    try:
-        with session_scope(database(settings)) as session:
-            row = save_practitioner(session, name, phone=phone, email=email, now=system_clock())
-    except ValueError as exc:
-        fail(str(exc))
-    contact = ", ".join(c for c in (row.phone, row.email) if c) or "no contact: alerts go on call"
-    console.print(f"Practitioner {row.id}: {row.name} ({contact})")
-
-
-@practitioner_app.command("list")
-def practitioner_list() -> None:
-    """List practitioners and where their alerts go."""
-    from scheduler.practitioners import list_practitioners
-
-    settings = load_settings()
-    with session_scope(database(settings)) as session:
-        for row in list_practitioners(session):
-            contact = ", ".join(c for c in (row.phone, row.email) if c) or "-"
-            console.print(f"{row.id:>4}  {row.name:<30} {contact}")
-
-
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the Alembic migrations to DATABASE_URL."""
@@ -371,44 +301,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     console.print(f"database at revision {revision}")
 
 
-@staff_app.command("add")
-def staff_add(
-    email: Annotated[str, typer.Argument(help="Login email.")],
-    name: Annotated[str, typer.Option(help="Name shown in the pages and the audit log.")] = "",
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
-) -> None:
-    """Create a staff login (asks for the password twice unless --password-stdin)."""
-    from scheduler.staff import StaffError, add_staff
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings = load_settings()
-    try:
-        with session_scope(database(settings)) as session:
-            staff = add_staff(session, email, password, name=name, now=system_clock())
-    except StaffError as exc:
-        fail(str(exc))
-    console.print(f"Staff account {staff.id} created for {staff.email}.")
-
-
-@app.command("audit")
-def audit_log(
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
-) -> None:
-    """Print the audit log: who viewed or changed what, and when."""
-    from scheduler.audit import recent
-    from scheduler.views import local
-
-    settings = load_settings()
-    with session_scope(database(settings)) as session:
-        events = recent(session, limit=limit)
-    for event in events:
-        parts = [local(event.at, settings.zone), event.actor, event.action, event.target or "-"]
-        typer.echo("  ".join(parts) + (f"  {event.detail}" if event.detail else ""))
+# After the everyday commands: `aftercare --help` lists them in the order they were added.
+cli_admin.register(app)
 
 
 def main() -> None:

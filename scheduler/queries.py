@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar, TypeVarTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, or_
 from sqlalchemy import select as select_rows
@@ -20,11 +18,9 @@ from models import (
     AlertStatus,
     InboundMessage,
     OutboundMessage,
-    OutboxStatus,
     Patient,
     Practitioner,
     Treatment,
-    TreatmentStatus,
 )
 from scheduler.outbox import MessageRow
 
@@ -34,7 +30,6 @@ Ts = TypeVarTuple("Ts")
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # keeps the OFFSET inside a 64-bit integer whatever the page size
 UNACKNOWLEDGED = (AlertStatus.OPEN, AlertStatus.ESCALATED)
-FAILED_STATUSES = (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)
 LEVEL_RANK = {"urgent": 0, "concern": 1, "routine": 2}
 
 
@@ -77,9 +72,8 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
-def _paginate(
-    session: Session, query: Select[*Ts], page: PageRequest
-) -> tuple[list[Row[*Ts]], int]:
+def paginate(session: Session, query: Select[*Ts], page: PageRequest) -> tuple[list[Row[*Ts]], int]:
+    """One page of `query`'s rows and the number of rows in all."""
     # Counting the same filtered statement keeps the total and the items from ever disagreeing.
     counted = select(func.count()).select_from(query.order_by(None).subquery())
     total = int(session.execute(counted).scalar_one())
@@ -180,7 +174,8 @@ class TreatmentFilter:
     performed_to: datetime | None = None  # exclusive
 
 
-def _treatment_rows() -> Select[Treatment, Patient, Practitioner]:
+def treatment_rows() -> Select[Treatment, Patient, Practitioner]:
+    """Treatments joined to their patient and (if any) practitioner."""
     return (
         select_rows(Treatment, Patient, Practitioner)
         .join(Patient, col(Patient.id) == Treatment.patient_id)
@@ -195,7 +190,7 @@ def list_treatments(
     page: PageRequest = PageRequest(),
 ) -> Page[TreatmentRow]:
     """Treatments, most recently performed first."""
-    query = _treatment_rows()
+    query = treatment_rows()
     if filters.status is not None:
         query = query.where(col(Treatment.status) == filters.status)
     if filters.patient_id is not None:
@@ -207,15 +202,13 @@ def list_treatments(
     if filters.performed_to is not None:
         query = query.where(col(Treatment.performed_at) < filters.performed_to)
     query = query.order_by(col(Treatment.performed_at).desc(), col(Treatment.id).desc())
-    rows, total = _paginate(session, query, page)
+    rows, total = paginate(session, query, page)
     return Page([TreatmentRow(t, p, pr) for t, p, pr in rows], total, page.page, page.per_page)
 
 
 def treatment_detail(session: Session, treatment_id: int) -> TreatmentDetail | None:
     """A treatment with its patient, practitioner and every outbox row, or None."""
-    found = session.execute(
-        _treatment_rows().where(col(Treatment.id) == treatment_id)
-    ).one_or_none()
+    found = session.execute(treatment_rows().where(col(Treatment.id) == treatment_id)).one_or_none()
     if found is None:
         return None
     treatment, patient, practitioner = found
@@ -240,7 +233,8 @@ class MessageFilter:
     due_to: datetime | None = None  # exclusive
 
 
-def _message_query(filters: MessageFilter) -> Select[OutboundMessage, Treatment, Patient]:
+def message_query(filters: MessageFilter) -> Select[OutboundMessage, Treatment, Patient]:
+    """Outbox rows with their treatment and patient, filtered, in no particular order."""
     query = (
         select_rows(OutboundMessage, Treatment, Patient)
         .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
@@ -268,8 +262,8 @@ def list_messages(
     page: PageRequest = PageRequest(),
 ) -> Page[MessageRow]:
     """Outbox rows with their treatment and patient, in due order."""
-    query = _message_query(filters).order_by(col(OutboundMessage.due_at), col(OutboundMessage.id))
-    rows, total = _paginate(session, query, page)
+    query = message_query(filters).order_by(col(OutboundMessage.due_at), col(OutboundMessage.id))
+    rows, total = paginate(session, query, page)
     return Page([MessageRow(m, t, p) for m, t, p in rows], total, page.page, page.per_page)
 
 
@@ -318,7 +312,7 @@ def list_replies(
     if filters.practitioner_id is not None:
         query = query.where(col(Treatment.practitioner_id) == filters.practitioner_id)
     query = query.order_by(col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc())
-    rows, total = _paginate(session, query, page)
+    rows, total = paginate(session, query, page)
     items = [ReplyRow(r, p, t, pr, a) for r, p, t, pr, a in rows]
     return Page(items, total, page.page, page.per_page)
 
@@ -372,140 +366,6 @@ def list_alerts(
     query = query.order_by(
         unacknowledged, level, col(Alert.created_at).desc(), col(Alert.id).desc()
     )
-    rows, total = _paginate(session, query, page)
+    rows, total = paginate(session, query, page)
     items = [AlertRow(a, r, p, pr) for a, r, p, pr in rows]
     return Page(items, total, page.page, page.per_page)
-
-
-# --- one patient's story ----------------------------------------------------------------------
-
-
-class EntryKind(StrEnum):
-    MESSAGE = "message"
-    REPLY = "reply"
-    ALERT = "alert"
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One event; `item` is an OutboundMessage, InboundMessage or Alert, as `kind` says."""
-
-    kind: EntryKind
-    at: datetime
-    item: OutboundMessage | InboundMessage | Alert
-
-
-@dataclass(frozen=True)
-class PatientTimeline:
-    patient: Patient
-    treatments: list[TreatmentRow]
-    entries: list[TimelineEntry] = field(default_factory=list)
-
-
-_KIND_ORDER = {EntryKind.MESSAGE: 0, EntryKind.REPLY: 1, EntryKind.ALERT: 2}
-
-
-def message_moment(message: OutboundMessage) -> datetime:
-    """When a message went out, or when it is (or was) due if it never did."""
-    return message.sent_at or message.due_at
-
-
-def merge_timeline(
-    messages: Sequence[OutboundMessage],
-    replies: Sequence[InboundMessage],
-    alerts: Sequence[Alert],
-) -> list[TimelineEntry]:
-    """Every event in time order; at the same instant a message precedes the reply it drew."""
-    entries = [TimelineEntry(EntryKind.MESSAGE, message_moment(m), m) for m in messages]
-    entries += [TimelineEntry(EntryKind.REPLY, r.received_at, r) for r in replies]
-    entries += [TimelineEntry(EntryKind.ALERT, a.created_at, a) for a in alerts]
-    return sorted(entries, key=lambda e: (e.at, _KIND_ORDER[e.kind], e.item.id or 0))
-
-
-def patient_timeline(session: Session, patient_id: int) -> PatientTimeline | None:
-    """A patient, their treatments, and their messages, replies and alerts in time order."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        return None
-    treatments = session.execute(
-        _treatment_rows()
-        .where(col(Treatment.patient_id) == patient_id)
-        .order_by(col(Treatment.performed_at), col(Treatment.id))
-    ).all()
-    messages = session.exec(
-        select(OutboundMessage)
-        .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
-        .where(col(Treatment.patient_id) == patient_id)
-    ).all()
-    replies = session.exec(
-        select(InboundMessage).where(col(InboundMessage.patient_id) == patient_id)
-    ).all()
-    alerts = session.exec(select(Alert).where(col(Alert.patient_id) == patient_id)).all()
-    return PatientTimeline(
-        patient,
-        [TreatmentRow(t, p, pr) for t, p, pr in treatments],
-        merge_timeline(messages, replies, alerts),
-    )
-
-
-# --- the front desk's day ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Today:
-    """What needs a look today; each list is one page with the full count."""
-
-    day_start: datetime  # UTC instant of local midnight
-    day_end: datetime
-    open_alerts: Page[AlertRow]
-    unhandled_replies: Page[ReplyRow]
-    failed_messages: Page[MessageRow]
-    due_today: Page[MessageRow]
-
-
-def local_day_bounds(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants at which the local day containing `now` starts and ends (DST-aware)."""
-    if now.tzinfo is None:
-        raise ValueError("naive datetime: times must carry a time zone")
-    day = now.astimezone(zone).date()
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def today(
-    session: Session,
-    now: datetime,
-    zone: ZoneInfo,
-    *,
-    limit: int = 50,
-    failed_within: timedelta = timedelta(days=7),
-) -> Today:
-    """Unacknowledged alerts, unhandled replies, recent failures, and the local day's messages.
-
-    Failures are those of active treatments of patients still opted in, from the last
-    `failed_within`: the ones staff can still do something about.
-    """
-    start, end = local_day_bounds(now, zone)
-    page = PageRequest(1, limit)
-    alerts = list_alerts(session, AlertFilter(statuses=UNACKNOWLEDGED), page=page)
-    replies = list_replies(session, ReplyFilter(handled=False), page=page)
-    failed_query = (
-        _message_query(MessageFilter(statuses=FAILED_STATUSES))
-        .where(
-            col(Treatment.status) == TreatmentStatus.ACTIVE,
-            col(Patient.opted_out_at).is_(None),
-            col(OutboundMessage.updated_at) >= now - failed_within,
-        )
-        .order_by(col(OutboundMessage.updated_at).desc(), col(OutboundMessage.id).desc())
-    )
-    failed_rows, failed_total = _paginate(session, failed_query, page)
-    failed = Page([MessageRow(m, t, p) for m, t, p in failed_rows], failed_total, 1, limit)
-    due_query = (
-        _message_query(MessageFilter(due_from=start, due_to=end))
-        .where(col(OutboundMessage.status) != OutboxStatus.CANCELLED)
-        .order_by(col(OutboundMessage.due_at), col(OutboundMessage.id))
-    )
-    due_rows, due_total = _paginate(session, due_query, page)
-    due = Page([MessageRow(m, t, p) for m, t, p in due_rows], due_total, 1, limit)
-    return Today(start, end, alerts, replies, failed, due)

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-import scheduler.cli
+import scheduler.cli_common
 from models import OutboundMessage, Patient, Treatment
 from models.db import make_engine
 from scheduler.cli import app
@@ -136,7 +136,7 @@ def cli_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     # Wide tables whatever the terminal: a folded cell would split the values the tests read.
-    monkeypatch.setattr(scheduler.cli.console, "width", 200)
+    monkeypatch.setattr(scheduler.cli_common.console, "width", 200)
     cli = Cli(tmp_path)
     try:
         yield cli

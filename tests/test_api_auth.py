@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 
 from scheduler.clock import SimulatedClock
 from scheduler.settings import Settings
-from scheduler.web import api
-from scheduler.web.api import CSRF_HEADER, token_matches
+from scheduler.web import api, api_inbox
+from scheduler.web.api_auth import CSRF_HEADER, token_matches
 from scheduler.web.app import create_app
 from scheduler.web.session import COOKIE_NAME
 
@@ -38,9 +38,9 @@ def client(settings: Settings, engine: Engine, clock: SimulatedClock) -> Iterato
 
 
 def api_routes() -> list[tuple[str, str]]:
-    """(method, path) of every route of the API router, path parameters filled in."""
+    """(method, path) of every route of the API routers, path parameters filled in."""
     found: list[tuple[str, str]] = []
-    for route in api.router.routes:
+    for route in [*api.router.routes, *api_inbox.router.routes]:
         assert isinstance(route, APIRoute)
         path = route.path.replace("{treatment_id}", "1").replace("{alert_id}", "1")
         path = path.replace("{message_id}", "1")

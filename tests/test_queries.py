@@ -31,7 +31,6 @@ from models.db import session_scope
 from scheduler import queries
 from scheduler.queries import (
     AlertFilter,
-    EntryKind,
     MessageFilter,
     PageRequest,
     ReplyFilter,
@@ -39,6 +38,8 @@ from scheduler.queries import (
 )
 from scheduler.runtime import open_database
 from scheduler.settings import Settings
+from scheduler.timeline import EntryKind, merge_timeline, patient_timeline
+from scheduler.today import local_day_bounds, today
 
 
 @pytest.fixture
@@ -156,17 +157,17 @@ def test_page_counts(total: int, per_page: int, page: int, pages: int, has_next:
 
 def test_local_day_bounds_follow_dst() -> None:
     # 2026-11-01: clocks go back in Toronto, so that local day lasts 25 hours.
-    start, end = queries.local_day_bounds(datetime(2026, 11, 1, 12, tzinfo=TORONTO), TORONTO)
+    start, end = local_day_bounds(datetime(2026, 11, 1, 12, tzinfo=TORONTO), TORONTO)
     assert start == datetime(2026, 11, 1, 4, tzinfo=UTC)
     assert end - start == timedelta(hours=25)
-    start, end = queries.local_day_bounds(datetime(2026, 11, 25, 3, 30, tzinfo=UTC), TORONTO)
+    start, end = local_day_bounds(datetime(2026, 11, 25, 3, 30, tzinfo=UTC), TORONTO)
     assert start.astimezone(TORONTO) == datetime(2026, 11, 24, tzinfo=TORONTO)
     assert end - start == timedelta(hours=24)
 
 
 def test_local_day_bounds_refuse_naive_time() -> None:
     with pytest.raises(ValueError, match="naive"):
-        queries.local_day_bounds(datetime(2026, 11, 1, 12), TORONTO)  # noqa: DTZ001
+        local_day_bounds(datetime(2026, 11, 1, 12), TORONTO)  # noqa: DTZ001
 
 
 def test_merge_timeline_orders_by_time_then_message_reply_alert() -> None:
@@ -184,7 +185,7 @@ def test_merge_timeline_orders_by_time_then_message_reply_alert() -> None:
     early = InboundMessage(
         id=2, channel="sms", from_address="x", body="a", received_at=at - timedelta(hours=1)
     )
-    entries = queries.merge_timeline([pending, message], [reply, early], [alert])
+    entries = merge_timeline([pending, message], [reply, early], [alert])
     assert [(e.kind, e.item.id) for e in entries] == [
         (EntryKind.REPLY, 2),
         (EntryKind.MESSAGE, 1),
@@ -328,7 +329,7 @@ def test_treatment_detail(shared: Shared) -> None:
 
 
 def _day(local: datetime) -> tuple[datetime, datetime]:
-    return queries.local_day_bounds(local, TORONTO)
+    return local_day_bounds(local, TORONTO)
 
 
 @pytest.mark.parametrize(
@@ -514,8 +515,8 @@ def test_alert_row(shared: Shared) -> None:
 def test_patient_timeline(shared: Shared) -> None:
     engine, clinic = shared.engine, shared.clinic
     with Session(engine) as s:
-        timeline = queries.patient_timeline(s, clinic.marc)
-        assert queries.patient_timeline(s, 999_999) is None
+        timeline = patient_timeline(s, clinic.marc)
+        assert patient_timeline(s, 999_999) is None
     assert timeline is not None
     assert timeline.patient.name == "Marc LEFEBVRE"
     assert [row.treatment.id for row in timeline.treatments] == [clinic.t_marc]
@@ -538,7 +539,7 @@ def test_timeline_places_sent_messages_at_their_send_time(engine: Engine, clinic
     sent_at = DAY1 + timedelta(hours=2)
     set_status(engine, day1.id, OutboxStatus.SENT, at=sent_at)
     with Session(engine) as s:
-        timeline = queries.patient_timeline(s, clinic.eloise)
+        timeline = patient_timeline(s, clinic.eloise)
     assert timeline is not None
     entry = next(e for e in timeline.entries if e.item.id == day1.id and e.kind == "message")
     assert entry.at == sent_at
@@ -555,7 +556,7 @@ def test_today(engine: Engine, settings: Settings, clinic: Clinic) -> None:
     set_status(engine, leex_day1.id, OutboxStatus.FAILED, at=DAY1 - timedelta(days=10))
     set_status(engine, ana_day3.id, OutboxStatus.FAILED, at=DAY1)  # opted out: nothing to do
     with Session(engine) as s:
-        found = queries.today(s, DAY1 + timedelta(hours=8), TORONTO)
+        found = today(s, DAY1 + timedelta(hours=8), TORONTO)
     assert found.day_start == datetime(2026, 11, 25, tzinfo=TORONTO)
     assert [r.alert.id for r in found.open_alerts.items] == [
         clinic.alerts["eloise_urgent_open"],
@@ -579,7 +580,7 @@ def test_today(engine: Engine, settings: Settings, clinic: Clinic) -> None:
 def test_today_counts_past_its_limit(shared: Shared) -> None:
     engine = shared.engine
     with Session(engine) as s:
-        found = queries.today(s, DAY1, TORONTO, limit=1)
+        found = today(s, DAY1, TORONTO, limit=1)
     assert (len(found.due_today.items), found.due_today.total) == (1, 4)
     assert (len(found.unhandled_replies.items), found.unhandled_replies.total) == (1, 3)
 
@@ -630,9 +631,9 @@ CALLS: dict[str, Callable[[Session, Clinic], object]] = {
     "list_replies": lambda s, c: queries.list_replies(s),
     "list_alerts": lambda s, c: queries.list_alerts(s),
     "treatment_detail": lambda s, c: queries.treatment_detail(s, c.t_marc),
-    "patient_timeline": lambda s, c: queries.patient_timeline(s, c.marc),
+    "patient_timeline": lambda s, c: patient_timeline(s, c.marc),
     "search_patients": lambda s, c: queries.search_patients(s, "e", limit=50),
-    "today": lambda s, c: queries.today(s, DAY1, TORONTO),
+    "today": lambda s, c: today(s, DAY1, TORONTO),
 }
 
 

@@ -12,7 +12,7 @@ from scheduler.clock import Clock, system_clock
 from scheduler.metrics import Metrics
 from scheduler.runtime import ServiceState
 from scheduler.settings import Settings
-from scheduler.web import api, health, metrics, unsubscribe, webhooks
+from scheduler.web import api, api_inbox, health, metrics, unsubscribe, webhooks
 from scheduler.web import pages as staff_pages
 from scheduler.web.request_id import RequestIdMiddleware
 
@@ -54,6 +54,7 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(unsubscribe.router)
     app.include_router(api.router)
+    app.include_router(api_inbox.router)
     app.include_router(staff_pages.router)
     app.mount(staff_pages.STATIC_PATH, staff_pages.static_files(), name="static")
     return app

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from scheduler.queries import today
+from scheduler.today import today
 from scheduler.web import pages_auth, pages_import, pages_lists, pages_patient, pages_register
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 from scheduler.web.page_render import STATIC_DIR, StaffDep, render

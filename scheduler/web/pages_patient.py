@@ -15,9 +15,9 @@ from scheduler.alerts import acknowledge_alert
 from scheduler.clock import Clock
 from scheduler.optout import opt_in, opt_out
 from scheduler.outbox import resend_message
-from scheduler.queries import patient_timeline
 from scheduler.registration import RegistrationError, cancel_treatment
 from scheduler.replies import mark_handled
+from scheduler.timeline import patient_timeline
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
 from scheduler.web.page_render import StaffDep, render, safe_next, see_other
