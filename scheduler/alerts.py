@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import ColumnElement, Engine, or_, update
 from sqlmodel import Session, col, select
 
 from models import Alert, AlertStatus, Patient, Practitioner, Treatment
@@ -100,40 +100,20 @@ class AlertNotifier:
         return report
 
     def _to_notify(self, now: datetime) -> list[int]:
-        with Session(self.engine) as session:
-            query = (
-                select(Alert.id)
-                .where(
-                    Alert.level == "urgent",
-                    Alert.status == AlertStatus.OPEN,
-                    col(Alert.notified_at).is_(None),
-                    Alert.notify_attempts < MAX_NOTIFY_ATTEMPTS,
-                    or_(
-                        col(Alert.notify_claimed_at).is_(None),
-                        col(Alert.notify_claimed_at) < now - NOTIFY_LEASE,
-                    ),
-                )
-                .order_by(col(Alert.id))
-                .limit(50)
-            )
-            return [i for i in session.exec(query).all() if i is not None]
+        return self._open_urgent(
+            col(Alert.notified_at).is_(None),
+            col(Alert.notify_attempts) < MAX_NOTIFY_ATTEMPTS,
+            _lease_free(now),
+        )
 
     def _claim_notify(self, alert_id: int, now: datetime) -> bool:
         """Take the alert with one conditional UPDATE, so two processes never both page."""
-        stmt = (
-            update(Alert)
-            .where(
-                col(Alert.id) == alert_id,
-                col(Alert.notified_at).is_(None),
-                or_(
-                    col(Alert.notify_claimed_at).is_(None),
-                    col(Alert.notify_claimed_at) < now - NOTIFY_LEASE,
-                ),
-            )
-            .values(notify_claimed_at=now, notify_attempts=col(Alert.notify_attempts) + 1)
+        return self._claim(
+            alert_id,
+            (col(Alert.notified_at).is_(None), _lease_free(now)),
+            notify_claimed_at=now,
+            notify_attempts=col(Alert.notify_attempts) + 1,
         )
-        with self.engine.begin() as connection:
-            return bool(connection.execute(stmt).rowcount)
 
     def _notify(self, alert_id: int, now: datetime, report: AlertPassReport) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -161,30 +141,34 @@ class AlertNotifier:
             session.commit()
 
     def _to_escalate(self, now: datetime) -> list[int]:
-        with Session(self.engine) as session:
-            query = (
-                select(Alert.id)
-                .where(
-                    Alert.level == "urgent",
-                    Alert.status == AlertStatus.OPEN,
-                    col(Alert.escalated_at).is_(None),
-                    col(Alert.created_at) <= now - self.settings.alert_escalate_after,
-                )
-                .order_by(col(Alert.id))
-                .limit(50)
-            )
-            return [i for i in session.exec(query).all() if i is not None]
+        return self._open_urgent(
+            col(Alert.escalated_at).is_(None),
+            col(Alert.created_at) <= now - self.settings.alert_escalate_after,
+        )
 
     def _claim_escalation(self, alert_id: int, now: datetime) -> bool:
-        stmt = (
-            update(Alert)
-            .where(
-                col(Alert.id) == alert_id,
-                col(Alert.status) == AlertStatus.OPEN,
-                col(Alert.escalated_at).is_(None),
-            )
-            .values(status=AlertStatus.ESCALATED, escalated_at=now)
+        return self._claim(
+            alert_id,
+            (col(Alert.status) == AlertStatus.OPEN, col(Alert.escalated_at).is_(None)),
+            status=AlertStatus.ESCALATED,
+            escalated_at=now,
         )
+
+    def _open_urgent(self, *conditions: ColumnElement[bool]) -> list[int]:
+        """Ids of open urgent alerts that also meet `conditions`, oldest first, a bounded batch."""
+        query = (
+            select(Alert.id)
+            .where(Alert.level == "urgent", Alert.status == AlertStatus.OPEN, *conditions)
+            .order_by(col(Alert.id))
+            .limit(50)
+        )
+        with Session(self.engine) as session:
+            return [i for i in session.exec(query).all() if i is not None]
+
+    def _claim(
+        self, alert_id: int, conditions: tuple[ColumnElement[bool], ...], **values: object
+    ) -> bool:
+        stmt = update(Alert).where(col(Alert.id) == alert_id, *conditions).values(**values)
         with self.engine.begin() as connection:
             return bool(connection.execute(stmt).rowcount)
 
@@ -258,6 +242,13 @@ class AlertNotifier:
                 errors.append(f"{medium} to {mask_address(address)}: {exc}")
                 log.warning("alert %s %s failed: %s", context["alert_id"], notice, errors[-1])
         return errors
+
+
+def _lease_free(now: datetime) -> ColumnElement[bool]:
+    """Nobody holds the notification, or the one who did has been gone longer than the lease."""
+    return or_(
+        col(Alert.notify_claimed_at).is_(None), col(Alert.notify_claimed_at) < now - NOTIFY_LEASE
+    )
 
 
 def _short_name(name: str) -> str:
