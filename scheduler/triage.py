@@ -1,7 +1,8 @@
 """Reply triage: how loudly a patient's reply should reach staff (pure; English and French).
 
 The word tables live in `scheduler.triage_lexicon`; this module normalises the text, finds the
-signs, drops the ones a negation covers and picks the loudest level. Unsure means louder.
+signs, drops the ones a negation covers or the reply says are over, and picks the loudest level.
+Unsure means louder.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ _EASING_AFTER = _compile([lex.EASING_AFTER])
 _BREAKS = _compile(lex.CLAUSE_BREAKS)
 _URGENT_BREAKS = _compile([lex.URGENT_SCOPE_BREAKS])
 _PAST_A_WEEK = _compile([lex.PAST_A_WEEK])
+_PAST_MARKS = _compile([lex.PAST_MARKS])
+_SETTLED = _compile([lex.SETTLED])
 _REWRITES = tuple((re.compile(p), r) for p, r in lex.REWRITES)
 
 # Typographic apostrophes become "'"; NFKD leaves the ligatures alone, so they are spelled out.
@@ -123,6 +126,9 @@ class _Clauses:
         self.urgent_breaks = [m.start() for m in _URGENT_BREAKS.finditer(text)]
         self.gone = [m.start() for m in _GONE_AFTER.finditer(text)]
         self.easing = [m.start() for m in _EASING_AFTER.finditer(text)]
+        self.past = {self.clause(m.start()) for m in _PAST_MARKS.finditer(text)}
+        settled = (m.start() for m in _SETTLED.finditer(text))
+        self.settled = [start for start in settled if not self.in_question(start)]
 
     def in_question(self, position: int) -> bool:
         """Whether the sentence ends with "?": "Is the pus gone?" asks, it does not report."""
@@ -156,7 +162,14 @@ class _Clauses:
         if self.in_question(hit.start):
             return False
         afters = (self.gone,) if hit.rank == _URGENT else (self.gone, self.easing)
-        return any(self._reaches_back(starts, hit, clause) for starts in afters)
+        return any(self._reaches_back(starts, hit, clause) for starts in afters) or (
+            self._settled_since(hit, clause)
+        )
+
+    def _settled_since(self, hit: _Hit, clause: int) -> bool:
+        """A quieter sign said in the past and later said to be fine: "was swollen, ok now"."""
+        later = bisect_left(self.settled, hit.end) < len(self.settled)
+        return hit.rank < _URGENT and clause in self.past and later
 
     @staticmethod
     def _between(starts: list[int], start: int, end: int) -> bool:

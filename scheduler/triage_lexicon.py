@@ -152,12 +152,66 @@ CANNOT_OPEN_FR = (
     r"(peux|peut|arrive|pouvais|capable|reussis|reussit) (pas|plus|presque pas|a peine) "
     r"(a |d |de )?((l|les|le) )?ouvr\w*"
 )
+# A tissue held on it this long, or bleeding this long: bleeding that does not stop.
+LONG_WHILE = (
+    r"(half an hour|an hour|une demi heure|une heure|plus d une heure|"
+    r"(\d+|two|three|several|a few|many|deux|trois|plusieurs|des) ?(hours?|hrs?|heures?|h)|"
+    r"([1-9]\d|twenty|thirty|forty|fifty|vingt|trente|quarante|cinquante) ?(min\w*))"
+)
+BLOTTING = r"(tissues?|kleenex|mouchoirs?|gauze|napkins?|paper towels?|essuie ?tout)"
+# Scratching one's head or back is no scratching of the treated skin.
+NOT_THE_SKIN = (
+    r"(?! ((my|his|her|la|le|les|mon|ma|mes) )?(head|back|arms?|legs?|feet|hands?|tete|dos|bras|"
+    r"jambes?|pieds?|mains?)\b)"
+)
+RUNNING_RED_EN = (
+    r"((dripping|running|pouring|gushing|streaming|trickling) (red|blood)|"
+    r"blood (dripping|running|pouring|gushing|streaming|trickling))"
+)
+RUNNING_RED_FR = r"(coul\w* (rouge|du sang|de sang|le sang))"
+# Oozing, unless it runs red (then it is bleeding) or is the idiom "ça coule de source".
+OOZING_FR = r"coul\w*(?! (rouge|du sang|de sang|le sang|de source))"
+# Holding a tissue on it: someone trying to stop a bleed.
+HOLDING = r"(hold\w*|held|press(ing|ed|es)?|tien\w*|tenir|appui\w*|press(e|ent|er))"
+# The sign is the subject: "the itching wakes me up", "la douleur me réveille".
+WAKES_ME_EN = r"(it |that |which )?(wakes?|woke|woken|waking|keeps? waking|kept waking) me"
+WAKES_ME_FR = r"(ca |qui |elles? |ils? )?(me|m|nous) (reveill\w*|empech\w* de dormir)"
+# Seen in the eye, not on the skin: "halos around lights", "floaters in my eye".
+SEEN_EN = r"(halos?|floaters?|floaty|flash\w*|sparkl\w*|specks?|flicker\w*|zig ?zags?|auras?)"
+IN_SIGHT_EN = (
+    r"(in|across|over|from|of) (my |the )?((left|right) )?"
+    r"(eyes?|vision|sight|field of (view|vision))"
+    r"(?! (area|zone|region|lids?|bags?|circles?|corners?|hollows?|trough\w*))"
+)
+# "Seeing spots" is sight; "I see spots on my chin" is pimples.
+SPOTS_SEEN_EN = (
+    r"spots(?! ((on|around|near|along|all over|everywhere|where|across|that|popping|showing|"
+    r"coming|forming|appear\w*)\b))"
+)
+# "Throat feels like it's closing", "la gorge comme si elle se fermait".
+FEELS_LIKE_EN = r"(like |as if |as though )?(it s |its |it is |it was )?"
+FEELS_LIKE_FR = r"(comme )?(si )?(elle |ca )?(se |s )?"
+TIGHT_FR = r"serr(e|es|ee|ees|ent|er|ement)"  # not "serr\w*": squeezed, it would read "serum"
+SCABS_EN = r"((my|the|those|these|a|some) )?(scabs?|crust\w*|pimples?|spots?|bumps?|flakes?|skin)"
+FLUID_EN = r"(fluid|water|liquid)"
+SCABS_FR = r"((mes|les|ma|mon|la|le|l) )?(croutes?|boutons?|peaux?|gales?)"
+SEEN_FR = r"(halos?|mouches|eclairs|flash\w*|etoiles|lumieres?|eclats?|zig ?zags?)"
+IN_SIGHT_FR = r"(dans|devant) (l |mon |ma |mes |les )?(oeil|yeux|vue|vision|champ de vision)"
+# "Je vois des taches" on the skin is a patch, not a change in sight.
+TACHES_SEEN_FR = (
+    r"des taches(?! ([a-z]+ ){0,2}(sur|brun\w*|fonce\w*|rouge\w*|pigment\w*|de rousseur|"
+    r"apparai\w*|appar\w*|partout)\b)"
+)
+# "Un peu chaud" is the expected sunburn-like warmth, not skin hot to the touch.
+HOT_FR = r"(?<!un peu )(?<!legerement )(?<!peu )(chaud\w*|brulant\w*|hot)"
 
 # fmt: off
 EN_SIGNS: tuple[Sign, ...] = (
     # Infection
     sign(URGENT, "pus", r"""
-        pus\w*|ooz\w*|weep\w*|discharge\w*|drain\w*|seep\w*
+        pus\w*|weep\w*|discharge\w*|drain\w*
+        leak\w*(?! (serum|cream|product|lotion|oil|gel)\b)
+        ooz(e|es|ed|ing|y)|seep(s|ed|ing|age)
         (yellow\w*|green\w*|white|cloudy|smelly) ~ (fluid|liquid|stuff|crust\w*|goo|gunk)
         (foul|bad|weird) (smell\w*|odou?r)
         smel\w* (bad|foul|funny|weird)
@@ -187,7 +241,7 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "skin hot to the touch", rf"""
         (hot|warm|heat\w*) ~ (to|when i|when you) (the )?touch\w*
         (skin|face|cheeks?|area|forehead|it) (is |feels? |felt |feeling )?{INTENSE}? ?hot
-        (feels?|feeling|felt|is|are|burning|very|so|really) hot
+        (feels?|feeling|felt|is|are|s|burning|very|so|really) hot(?! (out\w*|weather|in here))
         radiat\w* heat
         hot and (red|swol\w*|painful|tender|throb\w*)
         (red|swol\w*|painful|tender|throb\w*) and hot
@@ -202,6 +256,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         red\w* (area )?(is |keeps )?(getting )?(bigger|larger|wider)
         spread\w* (everywhere|fast|quickly|rapidly|across|all over|down|up|to|over)
         (it s|its|it is) (spreading|getting bigger|growing)
+        (keeps?|kept|still|continu\w*) (on )?(spreading|growing|getting (bigger|larger|wider))
         {RED_EN} ~~ (creep\w*|crept|crawl\w*|migrat\w*)
         {RED_EN} ~ (travel\w*|mov\w* (out\w*|further|farther))
         {RED_EN} ~ (go\w*|went|spread\w*|mov\w*|get\w*|got) (further|farther|bigger and bigger)
@@ -234,9 +289,15 @@ EN_SIGNS: tuple[Sign, ...] = (
         {EYES_EN} ~~ ({CANNOT_EN}|will not|would not|does not) (even )?(fully )?open
     """),
     sign(URGENT, "swelling of the throat", rf"""
-        (throat|tongue) ~ ({SWOLLEN_EN_WORDS}|tight\w*|clos\w*|closing up)
+        (throat|tongue) ~ {FEELS_LIKE_EN}({SWOLLEN_EN_WORDS}|tight\w*|clos\w*|thick\w*)
         ({SWOLLEN_EN_WORDS}|tight\w*|closing) ~ (throat|tongue)
         (hard|trouble|difficult\w*|pain\w*) (to )?swallow\w*
+        {CANNOT_EN} (even )?swallow\w*
+        (hurts?|pain\w*|painful|burns?|sore) (to|when (i|you)) swallow\w*
+        (throat|tongue) ~~ swallow\w*
+        swallow\w* ~ (hurts?|pain\w*|painful|sore|burns?)
+        hoarse\w*
+        voice ~ (raspy|croaky|muffled|chang\w*|weird|strange)
     """),
     sign(URGENT, "trouble breathing", r"""
         (trouble|difficult\w*|hard( time)?|problem\w*|struggl\w*|issues?|harder) ~ breath\w*
@@ -244,6 +305,12 @@ EN_SIGNS: tuple[Sign, ...] = (
         short(ness)? of breath
         out of breath
         wheez\w*
+        whistl\w* ~ (when |as |while )?(i |you )?breath\w*
+        (breath\w*|chest) ~ whistl\w*
+        (can not|could not|can barely|hard to|struggl\w* to) (get|catch) (enough )?(air|breath)
+        (can not|could not|can barely|hard to|struggl\w* to) take (a full |a deep )?breath
+        not (getting )?enough air
+        gasp\w* (for )?(air|breath)
         (chest|breathing) ~ (tight\w*|heavy)
         tight chest
     """),
@@ -259,9 +326,16 @@ EN_SIGNS: tuple[Sign, ...] = (
         (really|seriously|badly) hurts?
         unbearabl\w*|excruciat\w*|agony
         (pain\w*|hurt\w*) ~~ (can not|could not|unable to|not able to) sleep
+        (pain\w*|hurt\w*|throb\w*|ach\w*) ~ {WAKES_ME_EN}
     """),
-    sign(URGENT, "bleeding that does not stop", r"""
+    sign(URGENT, "bleeding that does not stop", rf"""
         (still|keeps?|kept|constantly|heavily|profusely|non ?stop) ~ (bleed\w*|bled)
+        (still|keeps?|kept|constantly|non ?stop) ~ {RUNNING_RED_EN}
+        blood ~ (keeps?|kept|still) (coming|dripping|running|trickling|oozing)
+        (pouring|gushing|streaming) (blood|red)|blood (pouring|gushing|streaming)
+        {HOLDING} ~ {BLOTTING} ~~ (for|since) {LONG_WHILE}
+        (for|since) {LONG_WHILE} ~~ {HOLDING} ~ {BLOTTING}
+        (bleed\w*|bled) ~ (for|since) {LONG_WHILE}
         (bleed\w*|blood\w*|bled) ~~ (will not|does not|did not|can not|not|never) stop\w*
         (bleed\w*|bled) ~ for (\d+|two|three|several|a few|many) hours
         (will not|does not|can not|not) stop\w* (the )?(bleed\w*|blood\w*)
@@ -269,13 +343,21 @@ EN_SIGNS: tuple[Sign, ...] = (
         (bleed\w*|blood) ~ (everywhere|through)
         (lots of|a lot of) blood
     """),
-    sign(URGENT, "blisters", r"""
+    sign(URGENT, "blisters", rf"""
         blister\w*|vesic\w*
+        bubbles?(?! (bath|tea|wrap|gum)\b)
+        {FLUID_EN}( ?filled)? (bumps?|pockets?|sacs?|pimples?|spots?|blebs?|heads?)
+        {FLUID_EN} ?filled
+        (bumps?|pockets?|sacs?|pimples?|spots?|heads?) ~ (filled with|full of) (clear )?{FLUID_EN}
     """),
     sign(URGENT, "vision changes", rf"""
         ({HAZY_EN}|doubl\w*|dim|weird|strange|los\w*|chang\w*) ~ {SIGHT_EN}
         {SIGHT_EN} ~ ({HAZY_EN}|doubl\w*|weird|strange|chang\w*|off|problem\w*|dark\w*|dim)
-        (seeing|see|saw) (double|spots|floaters|flashes|stars|blur\w*)
+        (seeing|see|saw) (double|floaters|flashes|stars|blur\w*)
+        (seeing|see|saw) {SPOTS_SEEN_EN}
+        (seeing|see|saw|sees|notic\w*) (some |these |those |little |tiny |weird |bright )?{SEEN_EN}
+        ({SEEN_EN}|spots|dots|shadows?) ~ {IN_SIGHT_EN}
+        halos? (a)?round (the )?(lights?|lamps?|things|everything)
         (see|sees|seeing|saw|seen) ~ (double|doubled|in double|two of every\w*|twice)
         (trouble|hard|can not|difficult\w*) (to )?focus\w*
         {SIGHT_EN} ~ (smear\w*|smudg\w*)
@@ -297,8 +379,9 @@ EN_SIGNS: tuple[Sign, ...] = (
     """),
     # Concerns
     sign(CONCERN, "worried", r"""
-        worr\w*|concern\w*|anxious|scared|afraid|nervous
+        worr(y|i)\w*|concern\w*|anxious|scared|afraid|nervous
         freak\w* out
+        (flip\w*|trip\w*) out
         panic\w*|alarm\w*|frighten\w*
         (not|does not (look|seem|feel)|do not (think|feel)) (look\w* |seem\w* )?(normal|right)
         abnormal
@@ -326,6 +409,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         itch\w* ~ (terribl\w*|horribl\w*|awful\w*|(driv\w*|making) me (crazy|nuts|insane|mad))
         (crazy|insanely|terribly|horribly|incredibly|ridiculously) itch\w*
         itch\w* ~~ (can not|could not|unable to) sleep
+        (itch\w*|scratch\w*) ~ {WAKES_ME_EN}
         scratch\w* ~ (non ?stop|constant\w*|all (day|night)|like (crazy|mad))
     """),
     sign(CONCERN, "painful cysts", r"""
@@ -348,8 +432,14 @@ EN_SIGNS: tuple[Sign, ...] = (
         darken\w*
         hyper ?pigment\w*
         pigment\w*|discolo\w*|melasma
+        (darker|browner|greyer|grayer) than
+        (getting|gets|got|turning|turned|going|went|becom\w*|became) (much |a bit )?(darker|browner)
+        (like|as if) (a |an )?((dark|brown|grey|gray) )?(shadow|stain)
     """),
-    sign(CONCERN, "picking", r"""
+    sign(CONCERN, "mottled skin", r"""
+        mottl\w*|marbl\w*|livedo\w*
+    """),
+    sign(CONCERN, "picking", rf"""
         pick(ed|ing|s)?(?! up)
         pop(ed|ing|s)?(?! up)
         squeez\w*
@@ -357,6 +447,11 @@ EN_SIGNS: tuple[Sign, ...] = (
         peel\w* (it|them|the skin) off
         pulled off
         pick\w* (at|at it)
+        scratched{NOT_THE_SKIN}
+        (keep|kept|been|am|m|was|were) scratching
+        scratch(ing|es)? ~ (open|raw|scabs?|crust\w*)
+        (play\w*|fiddl\w*|mess(ing|ed)?|fidget\w*) (with|at) {SCABS_EN}
+        touch\w* ((my|the|those|these) )?(scabs?|crust\w*|pimples?|blisters?)
     """),
     sign(CONCERN, "swelling not going down", rf"""
         still {SWOLLEN_EN}
@@ -369,8 +464,10 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(CONCERN, "pain", r"""
         pain\w*|hurt\w*|ach(e|es|ing|y)|throb\w*
     """),
-    sign(CONCERN, "bleeding", r"""
+    sign(CONCERN, "bleeding", rf"""
         bleed\w*|bled|blood\w*
+        {RUNNING_RED_EN}
+        {HOLDING} ~ {BLOTTING}
     """),
     sign(CONCERN, "rash", r"""
         rash\w*
@@ -447,10 +544,12 @@ EN_SIGNS: tuple[Sign, ...] = (
 )
 
 FR_SIGNS: tuple[Sign, ...] = (
-    sign(URGENT, "pus", r"""
+    sign(URGENT, "pus", rf"""
         pus
         (du|de|d|le|plein de|avec du|sort du) pue?
         pue\w*|purulent\w*|suint\w*|ecoulement\w*
+        ca {OOZING_FR}
+        (boutons?|plaies?|trous?|points?|croutes?|bosses?|cloques?|ampoules?|liquide) ~ {OOZING_FR}
         (croute\w*|liquide|coule\w*) ~ jaun\w*
         jaunatre
         sent (mauvais|pas bon)
@@ -474,10 +573,11 @@ FR_SIGNS: tuple[Sign, ...] = (
         (chaud et froid|froid et chaud)
         sueurs? froides?
     """),
-    sign(URGENT, "skin hot to the touch", r"""
+    sign(URGENT, "skin hot to the touch", rf"""
         chaud\w* ~ (au )?touch\w*
-        (peau|visage|joues?|zone|front) ~ (chaud\w*|brulant\w*)
-        brulant\w*
+        (peau|visage|face|joues?|zone|front) ~ {HOT_FR}
+        (c est|c etait|elle est|il est) ({INTENSE_FR}|tout|toute|full) (chaud\w*|brulant\w*)
+        (?<!un peu )(?<!legerement )(?<!peu )brulant\w*
         (degage|degagent) ~ chaleur
     """),
     sign(URGENT, "red streaks", r"""
@@ -486,7 +586,9 @@ FR_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "spreading redness", rf"""
         (rougeur\w*|rouge\w*|plaques?) ~ (s etend\w*|etend\w*|propag\w*|agrandi\w*|grossi\w*)
         (rougeur\w*|rouge\w*|plaques?) ~ (elargi\w*|augment\w*)
-        s etend|se propage|s agrandit
+        s etend\w*|se propag\w*|s agrandi\w*
+        ca (grossi|grandi)\w*
+        (continu\w*|arret\w* pas) (de |d |a )(grossir|grandir|s etendre|s agrandir|se propager)
         (rougeur\w*|rouge\w*|plaques?) ~ {MOVES_FR}{BODY_FR}
         (rougeur\w*|rouge\w*|plaques?) ~ (gagn\w*|envahi\w*|avance\w*|progress\w*|double\w*)
         (rougeur\w*|rouge\w*|plaques?) ~ (plus (grand|large|gros)\w*|grandi\w*)
@@ -502,7 +604,7 @@ FR_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "swelling of the lips", rf"""
         (levres?|bouche) ~ {SWOLLEN_FR}
         {SWOLLEN_FR} ~ (des |aux |de la |la |les |mes )?(levres?|bouche)
-        levres? ~ {SIZE_FR}
+        levres? ~ ({SIZE_FR}|{SIZE_EN})
         (grosses?|enormes?) levres?
         levres? ~~ (injection\w*|injecte\w*|canard|botox|filler\w*|piqure d abeille)
     """),
@@ -510,16 +612,20 @@ FR_SIGNS: tuple[Sign, ...] = (
         {EYES_FR} ~ ({SWOLLEN_FR_WORDS}|ferme\w*)
         {SWOLLEN_FR} ~ {EYES_FR}
         (peux|peut|arrive) (pas|plus) (a )?ouvrir ~ {EYES_FR}
-        {EYES_FR} ~ {SIZE_FR}
+        {EYES_FR} ~ ({SIZE_FR}|{SIZE_EN})
         {EYES_FR} ~~ {CANNOT_OPEN_FR}
         ouvr\w* (pas|plus|a peine) ((l|les|le|mon|ma|mes) )?{EYES_FR}
     """),
     sign(URGENT, "swelling of the throat", rf"""
-        (gorge|langue) ~ ({SWOLLEN_FR_WORDS}|serr\w*|ferm\w*)
+        (gorge|langue) ~ {FEELS_LIKE_FR}({SWOLLEN_FR_WORDS}|{TIGHT_FR}|ferm\w*|epais\w*)
         {SWOLLEN_FR} ~ (gorge|langue)
-        (mal|difficult\w*|peine) a avaler
+        (mal|difficult\w*|peine|misere|douleur\w*) ~ (a |pour |en |quand j |quand je )?aval\w*
+        (peux|peut|arrive|capable|reussi\w*) (pas|plus|presque pas|a peine) (a |d |de )?aval\w*
+        gorge ~~ aval\w*
+        voix ~ (rauque|enrou\w*|chang\w*|bizarre|etouf\w*)
+        enrou\w*|rauque
     """),
-    sign(URGENT, "trouble breathing", r"""
+    sign(URGENT, "trouble breathing", rf"""
         (difficult\w*|mal|misere|peine|probleme\w*|trouble\w*) ~ (a |de )?respir\w*
         (respire|respirer|respirons) (mal|difficilement)
         (pas|plus) capable de respirer
@@ -528,6 +634,13 @@ FR_SIGNS: tuple[Sign, ...] = (
         souf\w* court
         etouf\w*
         (souffle|respiration) ~ (court|sifflant\w*)
+        siffl\w* ~ (quand |lorsque |en |a chaque )?(je |j |on )?(respir\w*|inspir\w*|expir\w*)
+        (respir\w*|souffle|poitrine|bronches) ~ siffl\w*
+        poitrine ~ ({TIGHT_FR}|oppress\w*|lourd\w*|compress\w*)
+        manqu\w* d air
+        cherch\w* (mon|son) (air|souffle)
+        (peux|peut|arrive) (pas|plus) (a )?(reprendre|retrouver) (mon|son) (souffle|air)
+        (misere|difficult\w*|mal|peine) a (reprendre|retrouver) (mon|son) (souffle|air)
         oppress\w*
     """),
     sign(URGENT, "severe pain", rf"""
@@ -541,23 +654,36 @@ FR_SIGNS: tuple[Sign, ...] = (
         {PAIN_FR} {SCORE_LEAD}{SEVERE_SCORE}
         {HIGH_SCORE}{OUT_OF_10} ~ {PAIN_FR}
         (fait|ai) (si|tellement|trop) mal
+        tellement (que )?(ca |j ai )?(me )?(fait )?mal
         (mal|douleur\w*|douloureu\w*) ~~ (pas capable de|peux pas|peut pas|arrive pas a) dormir
+        (mal|douleur\w*|elanc\w*|lancin\w*) ~ {WAKES_ME_FR}
     """),
-    sign(URGENT, "bleeding that does not stop", r"""
+    sign(URGENT, "bleeding that does not stop", rf"""
         saign\w* ~~ (encore|toujours|beaucoup|sans arret|abondam\w*|enormement|continu\w*)
         saign\w* ~~ (ne )?(s )?arret\w* pas
-        (continu\w*|arret\w* pas|cesse pas) (de|a) saign\w*
+        (continu\w*|arret\w* pas|cesse pas) (de|a) (saign\w*|{RUNNING_RED_FR})
+        (toujours|encore|sans arret) ~ {RUNNING_RED_FR}
+        saign\w* ~ (depuis|pendant) {LONG_WHILE}
+        {HOLDING} ~ {BLOTTING} ~~ (depuis|pendant) {LONG_WHILE}
+        (ca fait|depuis|pendant) {LONG_WHILE} ~~ {HOLDING} ~ {BLOTTING}
         (beaucoup|plein) de sang
         pisse le sang
     """),
     sign(URGENT, "blisters", r"""
         cloques?|ampoules?|phlyct\w*|vesicul\w*|bulles?
+        remplie?s? (d eau|de liquide|de lymphe)
+        (boutons?|bosses?|poches?|vessies?) (d eau|de liquide)
     """),
     sign(URGENT, "vision changes", rf"""
         (vue|vision) ~ (trouble|brouill\w*|flou\w*|double|bizarre|embrouill\w*|chang\w*)
         (vue|vision) ~ (baiss\w*|noir\w*)
-        vois (flou|trouble|double|des taches|des etoiles|mal|plus)
-        (vois|voit|voient|voyais|voyait|voir) ~ ({BLURRED_FR}|trouble|double|des taches|des etoiles)
+        vois (flou|trouble|double|{TACHES_SEEN_FR}|des etoiles|mal|plus)
+        (vois|voit|voient|voyais|voyait|voir) ~ ({BLURRED_FR}|trouble|double|des etoiles)
+        (vois|voit|voient|voyais|voyait|voir) ~ {TACHES_SEEN_FR}
+        (vois|voit|voient|voyais|voyait|voir) (des |les )?{SEEN_FR}
+        ({SEEN_FR}|mouches volantes|corps flottants|taches|points|ombres?) ~ {IN_SIGHT_FR}
+        flott\w* ~ {IN_SIGHT_FR}
+        mouches volantes|corps flottants
         (voit|voyais|voyait) mal
         (vois|voit|voyais|voyait) (pas|plus|pu) (tres |tellement |trop )?(bien|clair\w*|net\w*)
         (vois|voit|voyais|voyait) (pas|plus|pu) comme il faut
@@ -580,6 +706,8 @@ FR_SIGNS: tuple[Sign, ...] = (
         pas rassur\w*
         bizarre
         quelque chose (qui )?(cloche|va pas)
+        capot\w*
+        flipp(e|es|ent|ais|ait|er)
     """),
     sign(CONCERN, "getting worse", r"""
         empir\w*|pire|aggrav\w*
@@ -590,7 +718,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         (de )?plus en plus de {PIMPLES_FR}
         {PIMPLES_FR_MORE} de (nouveaux )?{PIMPLES_FR}
         nouveaux {PIMPLES_FR}
-        {PIMPLES_FR} ~ (empir\w*|pire|multipli\w*|partout|augment\w*)
+        {PIMPLES_FR} ~ (empir\w*|pire|multipli\w*|partout|augment\w*|grossi\w*|grandi\w*)
     """),
     sign(CONCERN, "intense itching", rf"""
         (demang\w*|gratt\w*|pique\w*) ~ (beaucoup|enormement|terriblement|intense\w*|sans arret)
@@ -603,6 +731,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         (demang\w*|gratt\w*|pique\w*) ~ (en {SWEAR_FR}|comme (un |une )?(fou|folle|malade))
         (demang\w*|gratt\w*) ~~ (pas capable de|peux pas|peut pas|arrive pas a) dormir
         (peux|peut) (pas|plus) (m )?(arreter|empecher) de (me )?gratt\w*
+        (demang\w*|gratt\w*|pique\w*|itch\w*) ~ {WAKES_ME_FR}
     """),
     sign(CONCERN, "painful cysts", r"""
         kystes?( douloureu\w*)?
@@ -627,12 +756,22 @@ FR_SIGNS: tuple[Sign, ...] = (
         taches?
         hyper ?pigment\w*
         pigment\w*|melasma
+        (peau|visage|face|joues?|front|menton|levres?|bouche|contour|zone) ~~ fonc(e|ent|ee|ees|es)
+        (s )?assombri\w*|noirci\w*
+        plus (fonce|brun|sombre|noir|gris)\w* (que|qu)
+        comme (une |un )?ombre
     """),
-    sign(CONCERN, "picking", r"""
+    sign(CONCERN, "mottled skin", r"""
+        marbr\w*|livedo\w*
+    """),
+    sign(CONCERN, "picking", rf"""
         gratt\w* ~ (croute\w*|boutons?|peaux?|gales?)
         (j ai|je les ai|je l ai) gratt\w*
         (pete|perce|presse|arrache|pince)\w* ~ (boutons?|croute\w*|peau)
         (j ai|je l ai|je les ai) (pete|perce|presse|arrache|pince)\w*
+        (me suis|m etais|me suis mise? a) gratt\w*
+        je me gratt\w*{NOT_THE_SKIN}
+        (jou\w*|tripot\w*|touch\w*|taponn\w*|gos\w*) (dans|avec|a|aux) {SCABS_FR}
     """),
     sign(CONCERN, "swelling not going down", rf"""
         (toujours|encore) {SWOLLEN_FR}
@@ -647,8 +786,10 @@ FR_SIGNS: tuple[Sign, ...] = (
         (j ai|ca) mal
         lancin\w*|elanc\w*
     """),
-    sign(CONCERN, "bleeding", r"""
+    sign(CONCERN, "bleeding", rf"""
         saign\w*|sang
+        {RUNNING_RED_FR}
+        {HOLDING} ~ {BLOTTING}
     """),
     sign(CONCERN, "rash", r"""
         eruption\w*
@@ -699,8 +840,8 @@ FR_SIGNS: tuple[Sign, ...] = (
     sign(ROUTINE, "mild itching", r"""
         demang\w*|gratt\w*|pique
     """),
-    sign(ROUTINE, "tightness", r"""
-        tir\w*|tiraill\w*|serr\w*
+    sign(ROUTINE, "tightness", rf"""
+        tir\w*|tiraill\w*|{TIGHT_FR}
     """),
     sign(ROUTINE, "dryness", r"""
         sec|secs|seche\w*|secheresse|desseche\w*
@@ -741,6 +882,8 @@ NEGATIONS: tuple[str, ...] = (
     r"zero",
     r"(?<!not )stopped",
     r"non",
+    # "J'arrête pas de me gratter" says it goes on: no negation.
+    r"(?<!arrete )(?<!arretes )(?<!arretent )(?<!arretait )(?<!arretais )(?<!cesse )"
     r"pas(?! (mal|sur\w*|certain\w*|normal\w*|juste|seulement|tres sur\w*|mieux|encore parti\w*|"
     r"arret\w*|capable|(pu|pus|pouvais|peux) (m |me )?(empecher|retenir))\b)",
     r"aucun\w*",
@@ -755,7 +898,8 @@ NEGATIONS: tuple[str, ...] = (
     r"start|ai|fais|developpe|remarque|vois|commence)",
     r"(?<!du )(?<!de )(?<!le )pu(?= de | d )",
     # "ne"/"n'" counts only with its partner later in the clause: "n'y a que du pus" is no negation.
-    r"ne?(?= ([a-z]+ ){0,4}(pas|plus|jamais|rien|aucun\w*|ni|point|guere)\b)",
+    r"ne?(?! (arret|cess)\w* (pas|plus) (de|d)\b)"
+    r"(?= ([a-z]+ ){0,4}(pas|plus|jamais|rien|aucun\w*|ni|point|guere)\b)",
 )
 
 # Said after a sign: it is gone. An easing sign ("going down") clears concerns, not urgent signs.
@@ -774,6 +918,24 @@ EASING_AFTER = (
     r"calm\w*|fad\w*|lessen\w*|reduc\w*|diminu\w*|desenfl\w*|degonfl\w*|baiss\w*|mieux|amelior\w*|"
     r"descend\w*|"
     r"s estomp\w*|attenu\w*)(?! (pas|plus)\b)"
+)
+
+# A quieter sign said in the past ("it was swollen the first day") that a later clause says is
+# settled ("but now it's fine") is over. Urgent signs stay: unsure means louder.
+PAST_MARKS = (
+    r"was|were|had|used to|at first|initially|ai eu|a eu|ca a(?! l air)|ca m a|"
+    # The French imperfect: "ça chauffait", "c'était", "j'avais".
+    r"(?!((par|satis|re)?fait|lait|(ex|por|re)?trait|souhait)\b)[a-z]{2,}(ait|aient)|avais|etais|"
+    r"au debut|(?<!since )(?<!depuis )(hier|yesterday|last night|hier soir)|"
+    r"(the |on )?first (day|night|days|few days|couple of days)|(on )?day (1|one)|"
+    r"le premier (jour|soir)|la premiere (nuit|journee)|les premiers jours|(au )?jour (1|un)"
+)
+SETTLED = (
+    r"(it s|its|it is|it has been|it s been|its been|that s|thats|c est|ca|ca va|everything s|"
+    r"everything is|everything|all|tout est|tout va|tout)( now| la| maintenant| totally| all|"
+    r" completely| mostly| pretty much)* (fine|ok|okay|good|gone|correct\w*|bien|beau|belle|"
+    r"parti\w*|fini|pase\w*|disparu\w*|over|resolved|cleared up|back to normal|"
+    r"revenue? a la normale)"
 )
 
 # Where a negation's reach ends: punctuation (already "|" or "?"), contrast, a new statement.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -241,6 +242,85 @@ SIGNS: list[tuple[str, str, str]] = [
     ("j'ai des images doubles", URGENT, "vision changes"),
     ("my mouth is all swollen", URGENT, "swelling of the lips"),
     ("j'ai la bouche toute enflée", URGENT, "swelling of the lips"),
+    # --- indirect descriptions, pronoun subjects and Franglais (second round of fresh replies) ---
+    ("my throat feels like it's closing up", URGENT, "swelling of the throat"),
+    ("throat feels weird when I swallow", URGENT, "swelling of the throat"),
+    ("I can't swallow properly", URGENT, "swelling of the throat"),
+    ("it hurts when I swallow", URGENT, "swelling of the throat"),
+    ("my tongue feels thick", URGENT, "swelling of the throat"),
+    ("my voice has gone hoarse", URGENT, "swelling of the throat"),
+    ("je peux pas avaler", URGENT, "swelling of the throat"),
+    ("ça fait mal quand j'avale", URGENT, "swelling of the throat"),
+    ("j'ai la gorge comme si elle se fermait", URGENT, "swelling of the throat"),
+    ("ma langue est épaisse", URGENT, "swelling of the throat"),
+    ("j'ai la voix enrouée depuis ce matin", URGENT, "swelling of the throat"),
+    ("there's a whistling sound when I breathe", URGENT, "trouble breathing"),
+    ("I feel like I can't get enough air", URGENT, "trouble breathing"),
+    ("ça siffle quand je respire", URGENT, "trouble breathing"),
+    ("je siffle en respirant", URGENT, "trouble breathing"),
+    ("j'ai la poitrine serrée", URGENT, "trouble breathing"),
+    ("je manque d'air", URGENT, "trouble breathing"),
+    ("one spot is leaking clear fluid", URGENT, "pus"),
+    ("the bumps are leaking", URGENT, "pus"),
+    ("ça coule d'un bouton", URGENT, "pus"),
+    ("y'a des trous qui coulent", URGENT, "pus"),
+    ("I see halos around lights", URGENT, "vision changes"),
+    ("floaters in my left eye since yesterday", URGENT, "vision changes"),
+    ("flashes of light in my right eye", URGENT, "vision changes"),
+    ("je vois des halos autour des lumières", URGENT, "vision changes"),
+    ("des mouches volantes dans l'oeil droit", URGENT, "vision changes"),
+    ("des points qui flottent devant mes yeux", URGENT, "vision changes"),
+    ("fluid-filled bumps on my cheek", URGENT, "blisters"),
+    ("little bubbles under the skin on my chin", URGENT, "blisters"),
+    ("des boutons remplis de liquide", URGENT, "blisters"),
+    ("des petites poches d'eau sur la lèvre", URGENT, "blisters"),
+    ("it keeps dripping blood", URGENT, "bleeding that does not stop"),
+    ("I've held a tissue on it for 20 minutes", URGENT, "bleeding that does not stop"),
+    ("ça saigne depuis une heure", URGENT, "bleeding that does not stop"),
+    ("ça continue de couler du sang", URGENT, "bleeding that does not stop"),
+    ("ça fait 40 minutes que j'appuie un kleenex dessus", URGENT, "bleeding that does not stop"),
+    ("it's hot like an oven", URGENT, "skin hot to the touch"),
+    ("the bump is hard and it's hot", URGENT, "skin hot to the touch"),
+    ("ma face est full hot", URGENT, "skin hot to the touch"),
+    ("c'est tout chaud autour du bouton", URGENT, "skin hot to the touch"),
+    ("it keeps spreading", URGENT, "spreading redness"),
+    ("c'est en train de s'étendre", URGENT, "spreading redness"),
+    ("ça grossit d'heure en heure", URGENT, "spreading redness"),
+    ("mes lèvres sont huge", URGENT, "swelling of the lips"),
+    ("ma lèvre est twice the size", URGENT, "swelling of the lips"),
+    ("the pain woke me up twice", URGENT, "severe pain"),
+    ("the throbbing wakes me up at night", URGENT, "severe pain"),
+    ("la douleur me réveille la nuit", URGENT, "severe pain"),
+    ("the itching keeps waking me up", CONCERN, "intense itching"),
+    ("les démangeaisons m'empêchent de dormir", CONCERN, "intense itching"),
+    ("ça me démange et ça me réveille", CONCERN, "intense itching"),
+    ("the area around my mouth is getting darker", CONCERN, "dark patches"),
+    ("one side looks darker than the other", CONCERN, "dark patches"),
+    ("it looks like a shadow above my lip", CONCERN, "dark patches"),
+    ("mon front est plus foncé qu'avant", CONCERN, "dark patches"),
+    ("ça s'assombrit autour de la bouche", CONCERN, "dark patches"),
+    ("la peau au-dessus de ma lèvre fonce", CONCERN, "dark patches"),
+    ("my skin looks mottled", CONCERN, "mottled skin"),
+    ("la peau est marbrée sur la joue", CONCERN, "mottled skin"),
+    ("je capote", CONCERN, "worried"),
+    ("I'm flipping out a bit", CONCERN, "worried"),
+    ("je flippe", CONCERN, "worried"),
+    ("I scratched the scabs off", CONCERN, "picking"),
+    ("I scratched during the night without noticing", CONCERN, "picking"),
+    ("I keep playing with the scabs", CONCERN, "picking"),
+    ("je me suis gratté pendant la nuit", CONCERN, "picking"),
+    ("je joue avec mes croûtes", CONCERN, "picking"),
+    ("j'arrête pas de toucher à mes boutons", CONCERN, "picking"),
+    ("ça arrête pas de chauffer", CONCERN, "burning or stinging"),
+    ("la bosse grossit", CONCERN, "worsening breakout"),
+    ("swallowing hurts", URGENT, "swelling of the throat"),
+    ("I keep gasping for air", URGENT, "trouble breathing"),
+    ("j'ai de la misère à reprendre mon souffle", URGENT, "trouble breathing"),
+    ("the pimple is filled with clear fluid", URGENT, "blisters"),
+    ("blood keeps trickling down", URGENT, "bleeding that does not stop"),
+    ("l'itch me réveille", CONCERN, "intense itching"),
+    ("ça me réveille tellement ça fait mal", URGENT, "severe pain"),
+    ("I can't stop touching my scabs", CONCERN, "picking"),
 ]
 
 # (text, level, reasons exactly): what negation and its scope do.
@@ -325,6 +405,54 @@ NEGATIONS: list[tuple[str, str, tuple[str, ...]]] = [
     ("la rougeur continue sur les joues", ROUTINE, ("mild redness",)),
     # What the session itself caused is then, not now
     ("it was a 7/10 pain during the session but nothing since", ROUTINE, ()),
+    # The second round of indirect descriptions, negated or quiet
+    ("no trouble swallowing", ROUTINE, ()),
+    ("pas de mal à avaler", ROUTINE, ()),
+    ("my voice is fine, not hoarse", ROUTINE, ()),
+    ("no wheezing or whistling when I breathe", ROUTINE, ()),
+    ("je ne siffle pas en respirant", ROUTINE, ()),
+    ("nothing is leaking", ROUTINE, ()),
+    ("ça ne coule plus", ROUTINE, ()),
+    ("I see spots on my chin", ROUTINE, ("small pimples",)),
+    ("je vois des points blancs sur le menton", ROUTINE, ("small pimples",)),
+    ("je vois des taches brunes sur les joues", CONCERN, ("dark patches",)),
+    ("no halos, no floaters", ROUTINE, ()),
+    ("pas de bulles", ROUTINE, ()),
+    ("j'ai un peu mal quand je me réveille", ROUTINE, ("mild discomfort",)),
+    ("ça me gratte", ROUTINE, ("mild itching",)),
+    ("I haven't scratched at all", ROUTINE, ()),
+    ("je me suis pas gratté", ROUTINE, ()),
+    ("no darker than the rest", ROUTINE, ()),
+    ("pas plus foncé qu'avant", ROUTINE, ()),
+    ("not mottled at all", ROUTINE, ()),
+    ("la peau est un peu chaude", ROUTINE, ()),
+    ("c'est hot, j'adore le résultat", ROUTINE, ()),
+    ("ça coule de source", ROUTINE, ()),
+    ("took a bubble bath, was that ok?", ROUTINE, ("question",)),
+    ("the sheet mask was leaking serum everywhere", ROUTINE, ()),
+    ("I scratched my head reading the aftercare sheet", ROUTINE, ()),
+    ("je me gratte la tête en lisant les consignes", ROUTINE, ("mild itching",)),
+    ("mouchoir à la main pendant une heure, quel film", ROUTINE, ()),
+    # Letter runs are squeezed ("worried" is read "woried"): a sign must not swallow other words
+    ("the cream works great, worth every penny", ROUTINE, ()),
+    ("see you in September", ROUTINE, ()),
+    ("I use 2 oz of serum a week", ROUTINE, ()),
+    ("on se revoit en septembre", ROUTINE, ()),
+    ("my skin was scratchy and kind of rough", ROUTINE, ()),
+    ("I sent messages at the skin clinic", ROUTINE, ()),
+    # Past and since settled: "was", "the first day", then "now it's fine"; never for urgent signs
+    ("it was swollen on day one, all fine now", ROUTINE, ()),
+    ("had some burning the first night but it's gone now", ROUTINE, ()),
+    ("ça chauffait au début mais c'est fini", ROUTINE, ()),
+    ("la peau était douloureuse hier, là c'est correct", ROUTINE, ()),
+    ("le premier jour ça brûlait, là tout est beau", ROUTINE, ()),
+    ("ça a enflé mais c'est parti", ROUTINE, ()),
+    ("had pus yesterday but it's fine now", URGENT, ("pus",)),
+    ("it was swollen, is it fine?", CONCERN, ("swelling",)),
+    ("ça a l'air enflé mais c'est correct", CONCERN, ("swelling",)),
+    ("ça fait mal mais c'est correct", CONCERN, ("pain",)),
+    ("it's swollen but it's fine", CONCERN, ("swelling",)),
+    ("c'était enflé hier et c'est encore enflé", CONCERN, ("swelling", "swelling not going down")),
 ]
 
 # (text, level, reasons exactly): numbers read as temperatures and pain scores.
@@ -510,6 +638,16 @@ def test_every_reason_of_the_lexicon_is_tested() -> None:
     labels |= set(lexicon.PERSISTING.values())
     tested = {reason for _, _, reason in SIGNS}
     assert labels - tested == set()
+
+
+def test_every_table_name_in_a_pattern_is_filled_in() -> None:
+    # A sign written r""" instead of rf""" keeps "{SIZE_FR}" as text and never matches.
+    unfilled = [
+        sign.reason
+        for sign in (*lexicon.EN_SIGNS, *lexicon.FR_SIGNS)
+        if re.search(r"\{[A-Z_]+\}", sign.pattern)
+    ]
+    assert unfilled == []
 
 
 def test_both_languages_use_the_same_labels_and_known_levels() -> None:
