@@ -1,7 +1,7 @@
 """Run every benchmark, each in its own process (so one's memory high-water can't skew another).
 
-.venv/bin/python -m bench            # all of them with --quick (~30 s)
-.venv/bin/python -m bench --full     # the default sizes (~1.5 min)
+.venv/bin/python -m bench            # all of them with --quick (~4 min)
+.venv/bin/python -m bench --full     # the full sizes (~30 min)
 .venv/bin/python -m bench claim_cost memory   # a subset
 """
 
@@ -14,7 +14,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-BENCHMARKS = ("claim_cost", "send_throughput", "memory")
+BENCHMARKS = (
+    "claim_cost",
+    "send_throughput",
+    "memory",
+    "dispatch_vs_bare",
+    "backlog_scale",
+    "scheduling_vs_jobstore",
+    "webhook_load",
+)
+# These take --full for their largest sizes; the first three run theirs with no flag.
+TAKE_FULL = {"dispatch_vs_bare", "backlog_scale", "scheduling_vs_jobstore", "webhook_load"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = []
     started = time.perf_counter()
     for name in names:
-        command = [sys.executable, "-m", f"bench.{name}", *([] if args.full else ["--quick"])]
+        size = ["--full"] if name in TAKE_FULL else []
+        command = [sys.executable, "-m", f"bench.{name}", *(size if args.full else ["--quick"])]
         print(f"\n===== {' '.join(command[1:])}", flush=True)
         t0 = time.perf_counter()
         result = subprocess.run(command, cwd=root, check=False)

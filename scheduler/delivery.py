@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, delete
@@ -54,6 +55,24 @@ def replay_early_reports(engine: Engine, provider_id: str, *, now: datetime) -> 
             )
         )
         return len(reports)
+
+
+def replay_early_reports_for(engine: Engine, provider_ids: Sequence[str], *, now: datetime) -> int:
+    """replay_early_reports for those of `provider_ids` that have any: one lookup per 500 ids."""
+    # Early reports are rare: one query for a pass's worth of SIDs instead of a session per
+    # sent message (a third of the dispatcher's per-message time, bench/dispatch_vs_bare).
+    waiting: set[str] = set()
+    with engine.connect() as connection:
+        for start in range(0, len(provider_ids), 500):
+            chunk = list(provider_ids[start : start + 500])
+            waiting.update(
+                connection.execute(
+                    select(col(EarlyDeliveryReport.provider_id))
+                    .where(col(EarlyDeliveryReport.provider_id).in_(chunk))
+                    .distinct()
+                ).scalars()
+            )
+    return sum(replay_early_reports(engine, pid, now=now) for pid in sorted(waiting))
 
 
 def apply_delivery_report(
