@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
@@ -16,6 +16,9 @@ from scheduler.optout import opt_out
 
 log = logging.getLogger(__name__)
 CARRIER_OPT_OUT = "21610"
+# A report whose SID is still unknown after this long belongs to no message of ours (another
+# app on the same Twilio account): the pass that sent ours has long recorded its SID.
+EARLY_REPORT_TTL = timedelta(days=2)
 
 
 def record_delivery_report(
@@ -55,6 +58,15 @@ def replay_early_reports(engine: Engine, provider_id: str, *, now: datetime) -> 
             )
         )
         return len(reports)
+
+
+def purge_early_reports(engine: Engine, *, now: datetime) -> int:
+    """Drop early reports older than EARLY_REPORT_TTL; returns how many."""
+    stmt = delete(EarlyDeliveryReport).where(
+        col(EarlyDeliveryReport.received_at) < now - EARLY_REPORT_TTL
+    )
+    with engine.begin() as connection:
+        return int(connection.execute(stmt).rowcount)
 
 
 def replay_early_reports_for(engine: Engine, provider_ids: Sequence[str], *, now: datetime) -> int:

@@ -27,7 +27,7 @@ from scheduler.claims import claim_batch, finish, recover_stale
 from scheduler.clock import Clock
 from scheduler.compose import compose
 from scheduler.contacts import mask_address
-from scheduler.delivery import replay_early_reports_for
+from scheduler.delivery import purge_early_reports, replay_early_reports_for
 from scheduler.optout import opt_out
 from scheduler.plan import Action, SendWindow, backoff_delay, decide
 from scheduler.ratelimit import RateLimiter
@@ -114,6 +114,7 @@ class Dispatcher:
         report = PassReport()
         timeout = timedelta(seconds=self.settings.claim_timeout_seconds)
         report.recovered = recover_stale(self.engine, now=now, timeout=timeout)
+        purge_early_reports(self.engine, now=now)
         token, ids = claim_batch(self.engine, now=now, limit=self.settings.dispatch_batch_size)
         report.claimed = len(ids)
         if ids:
