@@ -1,7 +1,8 @@
 """Scheduling in the outbox vs the design we did not choose: one APScheduler job per message.
 
-Aftercare: N treatments registered through the CSV import path (`scheduler.csv_import`, one
-transaction per row: patient, treatment, 3 outbox rows). The alternative: the same CSV rows,
+Aftercare: N treatments registered through the CSV import path (`scheduler.csv_import`: each
+row validated, then 1,000 rows per transaction: patients, treatments, 3 outbox rows each, with
+Core executemany). The alternative: the same CSV rows,
 validated the same way (`TreatmentCreate`) and planned the same way (`plan_messages`), each
 message becoming an APScheduler 3 "date" job in a `SQLAlchemyJobStore` on a SQLite file. For
 both: time to register, to list one patient's scheduled messages, to cancel one treatment's.

@@ -1,18 +1,18 @@
-"""`treatment import FILE.csv`: rows registered one by one; bad rows reported, good ones kept."""
+"""`treatment import FILE.csv`: the file read whole, good rows written by chunk, bad ones listed."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from models.db import session_scope
+from scheduler.bulk_registration import CHUNK_ROWS, Accepted, BulkRegistration
 from scheduler.intake import TreatmentCreate, describe_error
-from scheduler.registration import RegistrationError, register_treatment
+from scheduler.registration_rules import RegistrationError, performed_instant
 from scheduler.settings import Settings
 
 REQUIRED = {"name", "phone"}
@@ -20,7 +20,7 @@ KNOWN = REQUIRED | {"email", "language", "channel", "performed_at", "practitione
 
 
 class CsvFormatError(ValueError):
-    """The file as a whole cannot be read (header problems); nothing was written."""
+    """The file as a whole cannot be read (header or CSV syntax); nothing was written."""
 
 
 @dataclass
@@ -30,11 +30,68 @@ class ImportReport:
 
 
 def import_csv(
-    lines: Iterable[str], engine: Engine, *, settings: Settings, now: datetime
+    lines: Iterable[str],
+    engine: Engine,
+    *,
+    settings: Settings,
+    now: datetime,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ImportReport:
-    """Register every valid row in its own transaction, so one bad row costs only itself."""
-    reader = csv.DictReader(lines)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    """Register every valid row, a chunk per transaction; a bad row costs only itself."""
+    rows = list(_rows(lines))  # the whole file is read before anything is written
+    report = ImportReport()
+    bulk = BulkRegistration(engine, settings=settings, now=now)
+    # Checked a chunk at a time rather than all first: the same result (checks read nothing
+    # from the database), without 100k validated requests alive at once for the GC to walk.
+    for start in range(0, len(rows), chunk_rows):
+        accepted: list[Accepted] = []
+        accepted_lines: list[int] = []
+        for line, values in rows[start : start + chunk_rows]:
+            checked = _check(values, settings=settings, now=now)
+            if isinstance(checked, str):
+                report.errors.append((line, checked))
+                continue
+            accepted.append(checked)
+            accepted_lines.append(line)
+        report.registered += zip(accepted_lines, bulk.write(accepted), strict=True)
+    return report
+
+
+def _check(values: dict[str, str] | None, *, settings: Settings, now: datetime) -> Accepted | str:
+    """The row as a request ready to write, or why it cannot be registered."""
+    if values is None:
+        return "more fields than columns in the header"
+    try:
+        request = TreatmentCreate.model_validate(values)
+        return Accepted(request, performed_instant(request, zone=settings.zone, now=now))
+    except ValidationError as exc:
+        return describe_error(exc)
+    except RegistrationError as exc:
+        return str(exc)
+
+
+def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str] | None]]:
+    """(line, stripped values) per non-blank row; None for a row with surplus fields."""
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        _check_header(header)
+        width = len(header)
+        for row in reader:
+            if len(row) > width:
+                yield reader.line_num, None
+                continue
+            values = [value.strip() for value in row]
+            if not any(values):
+                continue  # blank lines are common at the end of spreadsheet exports
+            values += [""] * (width - len(values))
+            yield reader.line_num, dict(zip(header, values, strict=True))
+    except csv.Error as exc:
+        # Nothing is written before the whole file is read, so this rejects all of it.
+        raise CsvFormatError(f"line {reader.line_num}: {exc}") from exc
+
+
+def _check_header(header: list[str]) -> None:
     if not header:
         raise CsvFormatError("the file is empty (a header row is required)")
     missing = REQUIRED - set(header)
@@ -45,27 +102,3 @@ def import_csv(
         raise CsvFormatError(
             f"unknown column(s): {', '.join(unknown)} (known: {', '.join(sorted(KNOWN))})"
         )
-    reader.fieldnames = header
-    report = ImportReport()
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            report.errors.append((line, "more fields than columns in the header"))
-            continue
-        values = {key: (value or "").strip() for key, value in row.items()}
-        if not any(values.values()):
-            continue  # blank lines are common at the end of spreadsheet exports
-        try:
-            request = TreatmentCreate.model_validate(values)
-            with session_scope(engine) as session:
-                registered = register_treatment(session, request, settings=settings, now=now)
-                treatment_id = registered.treatment.id
-        except ValidationError as exc:
-            report.errors.append((line, describe_error(exc)))
-            continue
-        except RegistrationError as exc:
-            report.errors.append((line, str(exc)))
-            continue
-        assert treatment_id is not None
-        report.registered.append((line, treatment_id))
-    return report

@@ -65,7 +65,13 @@ def plan_messages(
 ) -> list[PlannedMessage]:
     """Due and expiry instants (UTC) of every step, counted from the local treatment date."""
     _require_aware(performed_at)
-    treated_on = performed_at.astimezone(zone).date()
+    return plan_from_date(performed_at.astimezone(zone).date(), zone, window, kind)
+
+
+def plan_from_date(
+    treated_on: date, zone: ZoneInfo, window: SendWindow, kind: TreatmentKind
+) -> list[PlannedMessage]:
+    """`plan_messages` for a local treatment date: treatments on one date share their plan."""
     planned = []
     for step in kind.steps:
         send_day = treated_on + timedelta(days=step.day)

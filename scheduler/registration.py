@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -18,14 +18,24 @@ from models import (
 )
 from scheduler.intake import TreatmentCreate
 from scheduler.plan import KINDS, SendWindow, plan_messages
+from scheduler.registration_rules import (
+    OPTED_OUT,
+    PatientDetails,
+    RegistrationError,
+    new_patient_details,
+    outbox_rows,
+    performed_instant,
+    updated_patient_details,
+)
 from scheduler.settings import Settings
 
-FUTURE_TOLERANCE = timedelta(hours=1)
-OPTED_OUT = "opted_out"
-
-
-class RegistrationError(ValueError):
-    """Input that passed field validation but cannot be registered; nothing was written."""
+__all__ = [
+    "OPTED_OUT",
+    "Registered",
+    "RegistrationError",
+    "cancel_treatment",
+    "register_treatment",
+]
 
 
 @dataclass
@@ -40,14 +50,7 @@ def register_treatment(
     session: Session, request: TreatmentCreate, *, settings: Settings, now: datetime
 ) -> Registered:
     """Validate the cross-field rules, then write patient, treatment and outbox rows (no commit)."""
-    if request.needs_email() and not request.email:
-        raise RegistrationError(f"email: required when channel is {request.channel}")
-    performed_at = request.performed_at or now
-    if performed_at.tzinfo is None:
-        performed_at = performed_at.replace(tzinfo=settings.zone)
-    if performed_at > now + FUTURE_TOLERANCE:
-        raise RegistrationError("performed_at: more than an hour in the future")
-
+    performed_at = performed_instant(request, zone=settings.zone, now=now)
     patient = _upsert_patient(session, request, settings=settings, now=now)
     practitioner_id = _practitioner_id(session, request.practitioner, now=now)
     treatment = Treatment(
@@ -60,30 +63,26 @@ def register_treatment(
     session.add(treatment)
     session.flush()
 
-    window = SendWindow(*settings.window)
-    mediums = ("sms", "email") if request.channel == "both" else (request.channel,)
-    messages = []
-    for planned in plan_messages(performed_at, settings.zone, window, KINDS[request.kind]):
-        for medium in mediums:
-            status, error_code, why = OutboxStatus.PENDING, None, None
-            if patient.opted_out_at is not None:
-                status, error_code, why = OutboxStatus.CANCELLED, OPTED_OUT, "patient opted out"
-            elif planned.expires_at <= now:
-                status, why = OutboxStatus.EXPIRED, "registered after this step's useful life"
-            messages.append(
-                OutboundMessage(
-                    treatment_id=_id(treatment),
-                    step=planned.step,
-                    channel=medium,
-                    due_at=planned.due_at,
-                    expires_at=planned.expires_at,
-                    next_attempt_at=planned.due_at,
-                    status=status,
-                    error_code=error_code,
-                    last_error=why,
-                    updated_at=now,
-                )
-            )
+    plan = plan_messages(
+        performed_at, settings.zone, SendWindow(*settings.window), KINDS[request.kind]
+    )
+    messages = [
+        OutboundMessage(
+            treatment_id=_id(treatment),
+            step=row.step,
+            channel=row.channel,
+            due_at=row.due_at,
+            expires_at=row.expires_at,
+            next_attempt_at=row.due_at,
+            status=row.status,
+            error_code=row.error_code,
+            last_error=row.last_error,
+            updated_at=now,
+        )
+        for row in outbox_rows(
+            plan, request.channel, opted_out=patient.opted_out_at is not None, now=now
+        )
+    ]
     session.add_all(messages)
     session.flush()
 
@@ -123,21 +122,24 @@ def _upsert_patient(
     # One row per phone number, so an opt-out follows the person across treatments.
     patient = session.exec(select(Patient).where(Patient.phone == request.phone)).first()
     if patient is None:
+        details = new_patient_details(request, default_language=settings.default_language)
         patient = Patient(
-            name=request.name,
+            name=details.name,
             phone=request.phone,
-            email=request.email,
-            language=request.language or settings.default_language,
-            preferred_channel=request.channel,
+            email=details.email,
+            language=details.language,
+            preferred_channel=details.preferred_channel,
             consent_source=request.consent_source,
             consent_at=now,
             created_at=now,
         )
     else:
-        patient.name = request.name
-        patient.email = request.email or patient.email
-        patient.language = request.language or patient.language
-        patient.preferred_channel = request.channel
+        current = PatientDetails(
+            patient.name, patient.email, patient.language, patient.preferred_channel
+        )
+        details = updated_patient_details(current, request)
+        patient.name, patient.email = details.name, details.email
+        patient.language, patient.preferred_channel = details.language, details.preferred_channel
     session.add(patient)
     session.flush()
     return patient
