@@ -136,6 +136,9 @@ class AlertNotifier:
                 report.notified += 1
             alert.notify_claimed_at = None
             alert.notify_error = "; ".join(errors) or (None if targets else "no contact on file")
+            if not targets:
+                # Retrying cannot find a contact that is not configured; it waits on Today.
+                alert.notify_attempts = MAX_NOTIFY_ATTEMPTS
             report.failed.extend(errors)
             session.add(alert)
             session.commit()

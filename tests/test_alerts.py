@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from models import Alert
+from models import Alert, InboundMessage
 from models.db import session_scope
 from scheduler.alerts import AlertNotifier, acknowledge_alert, parse_ack
 from scheduler.channels import build_channels
@@ -227,8 +227,6 @@ def test_concern_alerts_wait_for_the_days_list(
 
 
 def test_acknowledging_twice_keeps_the_first(engine: Engine, clock: SimulatedClock) -> None:
-    from models import InboundMessage
-
     with session_scope(engine) as session:
         row = InboundMessage(channel="sms", from_address=PATIENT, body="pus", received_at=clock())
         session.add(row)
@@ -259,3 +257,27 @@ def test_acknowledging_twice_keeps_the_first(engine: Engine, clock: SimulatedClo
 )
 def test_parse_ack(text: str, expected: int | None) -> None:
     assert parse_ack(text) == expected
+
+
+def test_an_alert_with_nobody_to_page_is_not_retried_every_pass(
+    database_url: str, clock: SimulatedClock
+) -> None:
+    """No practitioner contact and no on-call: the alert waits on Today, the job moves on."""
+    from scheduler.alerts import MAX_NOTIFY_ATTEMPTS
+    from scheduler.runtime import open_database
+
+    settings = make_settings(database_url)  # console channels, ONCALL_* unset
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        row = InboundMessage(channel="sms", from_address=PATIENT, body="pus", received_at=clock())
+        session.add(row)
+        session.flush()
+        session.add(Alert(inbound_id=row.id or 0, level="urgent", reasons="[]", created_at=clock()))
+    notifier = AlertNotifier(engine, settings, build_channels(settings))
+    assert notifier.run_pass(now=clock()).notified == 0
+    claimed = notifier._to_notify(clock() + timedelta(minutes=10))
+    with Session(engine) as session:
+        alert = session.exec(select(Alert)).one()
+    engine.dispose()
+    assert claimed == [] and alert.notify_attempts == MAX_NOTIFY_ATTEMPTS
+    assert alert.notify_error == "no contact on file" and alert.status == "open"
