@@ -6,12 +6,22 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple, cast
 
+from sqlalchemy import Connection, bindparam, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from models import Alert, InboundMessage, Patient, Practitioner, Treatment, TreatmentStatus
+from models import (
+    Alert,
+    AlertStatus,
+    InboundMessage,
+    Patient,
+    Practitioner,
+    Treatment,
+    TreatmentStatus,
+)
 from scheduler.alerts import acknowledge_alert, parse_ack
 from scheduler.contacts import display_phone, mask_address
 from scheduler.notices import Answer, NoticeRenderer
@@ -24,6 +34,37 @@ log = logging.getLogger(__name__)
 ALERT_LEVELS = ("urgent", "concern")
 # Twilio caps an SMS body at 1,600 characters; an email reply is cut to a readable size.
 MAX_BODY_CHARS = 10_000
+
+# A reply's statements, built once (SQLAlchemy caches their compiled form by this identity).
+_CURRENT_FIRST = (  # the most recent treatment still under follow-up, else the most recent one
+    (col(Treatment.status) == TreatmentStatus.ACTIVE).desc(),
+    col(Treatment.performed_at).desc(),
+)
+# The id of an earlier reply with this provider id (a Twilio retry), or NULL.
+_SEEN_ID = (
+    core_select(col(InboundMessage.id))
+    .where(col(InboundMessage.provider_id) == bindparam("provider_id"))
+    .scalar_subquery()
+)
+_SMS_LOOKUP = (
+    core_select(
+        _SEEN_ID,
+        col(Patient.id),
+        col(Patient.language),
+        col(Patient.opted_out_at),
+        col(Treatment.id),
+        col(Treatment.practitioner_id),
+    )
+    .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
+    .where(col(Patient.phone) == bindparam("phone"))
+    .order_by(*_CURRENT_FIRST)
+    .limit(1)
+)
+_SEEN = core_select(
+    col(InboundMessage.id), col(InboundMessage.keyword), col(InboundMessage.level)
+).where(col(InboundMessage.provider_id) == bindparam("provider_id"))
+_INSERT_INBOUND = insert(InboundMessage).returning(col(InboundMessage.id))
+_INSERT_ALERT = insert(Alert).returning(col(Alert.id))
 
 
 @dataclass(frozen=True)
@@ -60,33 +101,43 @@ def receive_reply(
     notices: NoticeRenderer | None = None,
 ) -> ReplyOutcome:
     """Store the reply (once per provider id), act on it, and commit."""
-    if reply.provider_id and (seen := _by_provider_id(session, reply.provider_id)) is not None:
+    seen, sender = _lookup(session, reply)
+    if seen is not None:
         return _replayed(session, seen)
     notices = notices or NoticeRenderer()
     staff_answer = _practitioner_ack(session, settings, reply, now=now, notices=notices)
-    patient = None if staff_answer is not None else _find_patient(session, reply)
-    treatment = _current_treatment(session, patient) if patient else None
+    if staff_answer is not None:
+        sender = None  # a practitioner's acknowledgement, not a patient's reply
     verdict = classify(reply.body)
     level = "routine" if staff_answer is not None else verdict.level
-    row = InboundMessage(
-        patient_id=patient.id if patient else None,
-        treatment_id=treatment.id if treatment else None,
-        channel=reply.channel,
-        from_address=reply.from_address,
-        to_address=reply.to_address,
-        body=reply.body[:MAX_BODY_CHARS],
-        media_urls=json.dumps(list(reply.media_urls)) if reply.media_urls else None,
-        provider_id=reply.provider_id,
-        keyword=verdict.keyword,
-        level=level,
-        reasons=json.dumps(list(verdict.reasons)),
-        received_at=reply.received_at or now,
-    )
-    if staff_answer is not None:
-        row.keyword, row.handled_at, row.handled_by = None, now, "system"
-    session.add(row)
+    keyword = None if staff_answer is not None else verdict.keyword
+    # Rendered before the INSERT: on SQLite the write lock is held from the INSERT to the commit,
+    # so only database work goes in between (bench/webhook_load: 16 concurrent replies queue
+    # on that lock).
+    answer = staff_answer or _answer_text(settings, sender, keyword, level, notices)
+    reasons = json.dumps(list(verdict.reasons))
+    values = {
+        "patient_id": sender.patient_id if sender else None,
+        "treatment_id": sender.treatment_id if sender else None,
+        "channel": reply.channel,
+        "from_address": reply.from_address,
+        "to_address": reply.to_address,
+        "body": reply.body[:MAX_BODY_CHARS],
+        "media_urls": json.dumps(list(reply.media_urls)) if reply.media_urls else None,
+        "provider_id": reply.provider_id,
+        "keyword": keyword,
+        "level": level,
+        "reasons": reasons,
+        "auto_reply": answer,
+        "received_at": reply.received_at or now,
+        "handled_at": now if staff_answer is not None else None,
+        "handled_by": "system" if staff_answer is not None else None,
+    }
+    # Core statements on the session's connection: one INSERT … RETURNING instead of the ORM's
+    # flush, identity map and a second UPDATE for the answer.
+    connection = session.connection()
     try:
-        session.flush()
+        inbound_id = _key(connection.execute(_INSERT_INBOUND, values).scalar_one())
     except IntegrityError:
         # The same MessageSid arrived twice at once: the other request stored it first.
         session.rollback()
@@ -94,26 +145,22 @@ def receive_reply(
         if seen is None:
             raise
         return _replayed(session, seen)
-    assert row.id is not None
 
     alert_id = None
-    if staff_answer is None and verdict.keyword is None and level in ALERT_LEVELS:
-        alert_id = _raise_alert(session, row, treatment, level, now=now)
-    answer = staff_answer or _answer_patient(
-        session, settings, patient, verdict.keyword, level, now=now, notices=notices
-    )
-    row.auto_reply = answer
-    session.add(row)
+    if staff_answer is None and keyword is None and level in ALERT_LEVELS:
+        alert_id = _raise_alert(connection, inbound_id, sender, level, reasons, now=now)
+    if sender is not None and keyword in ("stop", "start"):
+        (opt_out if keyword == "stop" else opt_in)(session, sender.patient_id, now=now)
     session.commit()
     log.info(
         "reply #%s from %s: keyword=%s level=%s alert=%s",
-        row.id,
+        inbound_id,
         mask_address(reply.from_address),
-        row.keyword,
+        keyword,
         level,
         alert_id,
     )
-    return ReplyOutcome(row.id, False, row.keyword, level, alert_id, answer)
+    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer)
 
 
 def mark_handled(session: Session, inbound_id: int, *, by: str, now: datetime) -> InboundMessage:
@@ -128,15 +175,19 @@ def mark_handled(session: Session, inbound_id: int, *, by: str, now: datetime) -
     return row
 
 
-def _by_provider_id(session: Session, provider_id: str) -> InboundMessage | None:
-    return session.exec(
-        select(InboundMessage).where(InboundMessage.provider_id == provider_id)
-    ).first()
+class _Seen(NamedTuple):
+    id: int
+    keyword: str | None
+    level: str | None
 
 
-def _replayed(session: Session, row: InboundMessage) -> ReplyOutcome:
+def _by_provider_id(session: Session, provider_id: str) -> _Seen | None:
+    row = session.connection().execute(_SEEN, {"provider_id": provider_id}).first()
+    return _Seen(_key(row[0]), row[1], row[2]) if row is not None else None
+
+
+def _replayed(session: Session, row: _Seen) -> ReplyOutcome:
     """A provider retry: nothing is stored, raised or answered a second time."""
-    assert row.id is not None
     alert_id = session.exec(select(Alert.id).where(Alert.inbound_id == row.id)).first()
     return ReplyOutcome(row.id, True, row.keyword, row.level or "routine", alert_id, None)
 
@@ -175,89 +226,113 @@ def _staff_name(session: Session, phone: str, settings: Settings) -> str:
     return "on-call (SMS)" if phone == settings.oncall_phone else f"{mask_address(phone)} (SMS)"
 
 
-def _find_patient(session: Session, reply: IncomingReply) -> Patient | None:
+class _Sender(NamedTuple):
+    """The patient a reply came from, with their current treatment (if any)."""
+
+    patient_id: int
+    language: str
+    opted_out_at: datetime | None
+    treatment_id: int | None
+    practitioner_id: int | None
+
+
+def _lookup(session: Session, reply: IncomingReply) -> tuple[_Seen | None, _Sender | None]:
+    """An earlier copy of this reply (a provider retry), else the patient who sent it, if known."""
     if reply.channel == "sms":
-        return session.exec(select(Patient).where(Patient.phone == reply.from_address)).first()
+        # One statement for a patient's text: the replay check, the patient and their current
+        # treatment (phone is unique, so the join's rows are that patient's treatments, in the
+        # order _CURRENT_FIRST picks from).
+        parameters = {"phone": reply.from_address, "provider_id": reply.provider_id}
+        row = session.connection().execute(_SMS_LOOKUP, parameters).first()
+        if row is not None and row[0] is None:
+            return None, _Sender(_key(row[1]), *row[2:])
+        # A replay, or a number that is no patient's (then no row carried the replay check).
+        return _earlier_copy(session, reply), None
+    seen = _earlier_copy(session, reply)
+    return seen, None if seen is not None else _email_sender(session, reply)
+
+
+def _earlier_copy(session: Session, reply: IncomingReply) -> _Seen | None:
+    return _by_provider_id(session, reply.provider_id) if reply.provider_id else None
+
+
+def _email_sender(session: Session, reply: IncomingReply) -> _Sender | None:
+    connection = session.connection()
     # Several patients may share a family address: take the one treated most recently.
     latest = (
-        select(Patient)
+        select(Patient.id, Patient.language, Patient.opted_out_at)
         .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
         .where(func.lower(Patient.email) == reply.from_address.lower())
         .order_by(col(Treatment.performed_at).desc())
     )
-    return session.exec(latest).first()
-
-
-def _current_treatment(session: Session, patient: Patient) -> Treatment | None:
-    """The most recent treatment still under follow-up, else the most recent one."""
-    query = (
-        select(Treatment)
+    patient = connection.execute(latest).first()
+    if patient is None:
+        return None
+    current = (
+        select(Treatment.id, Treatment.practitioner_id)
         .where(Treatment.patient_id == patient.id)
-        .order_by(
-            (col(Treatment.status) == TreatmentStatus.ACTIVE).desc(),
-            col(Treatment.performed_at).desc(),
-        )
+        .order_by(*_CURRENT_FIRST)
     )
-    return session.exec(query).first()
+    treatment = connection.execute(current).first()
+    current_id, practitioner_id = treatment or (None, None)
+    return _Sender(_key(patient[0]), patient[1], patient[2], current_id, practitioner_id)
 
 
 def _raise_alert(
-    session: Session,
-    row: InboundMessage,
-    treatment: Treatment | None,
+    connection: Connection,
+    inbound_id: int,
+    sender: _Sender | None,
     level: str,
+    reasons: str,
     *,
     now: datetime,
 ) -> int:
-    alert = Alert(
-        inbound_id=row.id or 0,
-        patient_id=row.patient_id,
-        treatment_id=treatment.id if treatment else None,
-        practitioner_id=treatment.practitioner_id if treatment else None,
-        level=level,
-        reasons=row.reasons or "[]",
-        created_at=now,
-    )
-    session.add(alert)
-    session.flush()
-    assert alert.id is not None
-    return alert.id
+    values = {
+        "inbound_id": inbound_id,
+        "patient_id": sender.patient_id if sender else None,
+        "treatment_id": sender.treatment_id if sender else None,
+        "practitioner_id": sender.practitioner_id if sender else None,
+        "level": level,
+        "reasons": reasons,
+        "status": AlertStatus.OPEN,
+        "created_at": now,
+        "notify_attempts": 0,
+    }
+    return _key(connection.execute(_INSERT_ALERT, values).scalar_one())
 
 
-def _answer_patient(
-    session: Session,
+def _key(value: int | None) -> int:
+    assert value is not None  # a primary key, read back or RETURNING from an INSERT
+    return value
+
+
+def _answer_for(
+    settings: Settings, sender: _Sender | None, keyword: str | None, level: str
+) -> Answer | None:
+    """The one automatic answer the sender gets, or none."""
+    if keyword in ("stop", "start", "help"):
+        return cast(Answer, keyword)
+    if sender is not None and sender.opted_out_at is not None:
+        # They asked for no more texts; their reply still reaches staff, unanswered.
+        return None
+    if level == "urgent":
+        return "urgent"
+    if level == "concern":
+        return "concern"
+    return "routine" if settings.routine_auto_reply else None
+
+
+def _answer_text(
     settings: Settings,
-    patient: Patient | None,
+    sender: _Sender | None,
     keyword: str | None,
     level: str,
-    *,
-    now: datetime,
     notices: NoticeRenderer,
 ) -> str | None:
-    """Apply a keyword, and pick the one automatic answer the sender gets (or none)."""
-    which: Answer | None = None
-    if keyword == "stop":
-        if patient is not None and patient.id is not None:
-            opt_out(session, patient.id, now=now)
-        which = "stop"
-    elif keyword == "start":
-        if patient is not None and patient.id is not None:
-            opt_in(session, patient.id, now=now)
-        which = "start"
-    elif keyword == "help":
-        which = "help"
-    elif patient is not None and patient.opted_out_at is not None:
-        # They asked for no more texts; their reply still reaches staff, unanswered.
-        which = None
-    elif level == "urgent":
-        which = "urgent"
-    elif level == "concern":
-        which = "concern"
-    elif settings.routine_auto_reply:
-        which = "routine"
+    which = _answer_for(settings, sender, keyword, level)
     if which is None:
         return None
-    language = patient.language if patient else settings.default_language
+    language = sender.language if sender else settings.default_language
     return notices.answer(
         which,
         language,

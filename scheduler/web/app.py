@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from scheduler.clock import Clock, system_clock
 from scheduler.metrics import Metrics
+from scheduler.notices import NoticeRenderer
 from scheduler.runtime import ServiceState
 from scheduler.settings import Settings
 from scheduler.web import api, api_inbox, health, metrics, unsubscribe, webhooks
@@ -48,6 +49,9 @@ def create_app(
     app.state.clock = clock
     app.state.service = state or ServiceState()
     app.state.metrics = metrics_registry or Metrics()
+    # One Jinja environment for the app: its compiled templates are reused by every reply.
+    app.state.notices = NoticeRenderer()
+    app.state.webhook_limiter = webhooks.db_limiter()
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(metrics.router)

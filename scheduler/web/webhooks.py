@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy import Engine
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
 from scheduler.contacts import normalize_phone
 from scheduler.delivery import record_delivery_report
 from scheduler.metrics import webhook_outcome
+from scheduler.notices import NoticeRenderer
 from scheduler.replies import IncomingReply, ReplyOutcome, receive_reply
 from scheduler.settings import Settings
 from scheduler.twilio_signature import is_valid_twilio_request
-from scheduler.web.deps import ClockDep, EngineDep, MetricsDep, SettingsDep
+from scheduler.web.deps import ClockDep, EngineDep, MetricsDep, NoticesDep, SettingsDep
 
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
+# Webhook database work runs in at most this many threads at once. More are not faster: SQLite
+# takes one writer at a time, PostgreSQL's pool holds 5 connections (past that, one is opened
+# and closed per request), and each extra thread competes for the GIL. bench/webhook_load, 16
+# connections: p99 33-76 ms with 4 threads, 75-233 ms with the shared pool's 40.
+DB_THREADS = 4
+
+
+def db_limiter() -> CapacityLimiter:
+    """A limiter for one app's webhook database work (create_app keeps it in app.state)."""
+    return CapacityLimiter(DB_THREADS)
+
+
+def _limiter(request: Request) -> CapacityLimiter:
+    limiter: CapacityLimiter = request.app.state.webhook_limiter
+    return limiter
 
 
 async def signed_form(request: Request, settings: Settings) -> dict[str, str]:
@@ -54,10 +71,15 @@ async def status_callback(
     except HTTPException as exc:
         metrics.webhook("status", webhook_outcome(exc.status_code))
         raise
-    # In the thread pool: on the event loop its database calls stalled every other request
+    # In a worker thread: on the event loop its database calls stalled every other request
     # (PostgreSQL: ~110 requests/s whatever the concurrency, bench/webhook_load).
-    await run_in_threadpool(
-        record_delivery_report, engine, sid, status, params.get("ErrorCode") or None, now=clock()
+    await to_thread.run_sync(
+        partial(record_delivery_report, now=clock()),
+        engine,
+        sid,
+        status,
+        params.get("ErrorCode") or None,
+        limiter=_limiter(request),
     )
     metrics.webhook("status", "ok")
     return Response(status_code=204)
@@ -75,6 +97,7 @@ async def inbound_sms(
     engine: EngineDep,
     clock: ClockDep,
     metrics: MetricsDep,
+    notices: NoticesDep,
 ) -> Response:
     """A patient's (or practitioner's) text: stored, acted on, answered with TwiML."""
     try:
@@ -88,7 +111,9 @@ async def inbound_sms(
     except HTTPException as exc:
         metrics.webhook("sms", webhook_outcome(exc.status_code))
         raise
-    outcome = await run_in_threadpool(_store_reply, engine, settings, reply, clock())
+    outcome = await to_thread.run_sync(
+        _store_reply, engine, settings, reply, clock(), notices, limiter=_limiter(request)
+    )
     metrics.webhook("sms", "duplicate" if outcome.duplicate else "ok")
     return twiml(outcome.answer)
 
@@ -122,10 +147,14 @@ def _incoming_sms(params: dict[str, str]) -> IncomingReply:
 
 
 def _store_reply(
-    engine: Engine, settings: Settings, reply: IncomingReply, now: datetime
+    engine: Engine,
+    settings: Settings,
+    reply: IncomingReply,
+    now: datetime,
+    notices: NoticeRenderer,
 ) -> ReplyOutcome:
     with Session(engine, expire_on_commit=False) as session:
-        return receive_reply(session, settings, reply, now=now)
+        return receive_reply(session, settings, reply, now=now, notices=notices)
 
 
 def twiml(answer: str | None) -> Response:
