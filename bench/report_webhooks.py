@@ -91,31 +91,29 @@ Every 2xx is checked against the database afterwards (a stored reply, a delivere
 
 ![Webhook latency](img/{WEBHOOK_PNG})
 
-- **{_webhook_verdict(targets, data)}** The limit is CPU: a reply costs the
-  server {cpu_sms} ms of CPU (this figure itself grows when the cores are contended), about
-  {ceiling:.0f} replies per CPU-second, and one Python process runs on one core at a time (the
-  GIL), so it cannot go much past that; here the load generator, the PostgreSQL server and
-  other engineers' tests share the two cores with it. Once the offered rate passes what the
-  process serves, the queue, and so the p99, grows for as long as the load lasts (the 500/s
-  rows).
-- Where a reply's CPU goes (py-spy on the server, pyinstrument in-process): `receive_reply`
-  itself ~1.2 ms (five queries and two inserts through the ORM, triage, the answer); the
-  HTTP side (h11 parsing, the ASGI middleware stack, form parsing, signature check, the hop to the
-  thread pool and back) about as much again; the alert job that notifies on-call for the
-  urgent replies runs in the same process.
-- **Fixed here:** the status webhook ran its database work on the event loop (an `async`
-  route calling synchronous SQLAlchemy), so every request waited for the previous one's
-  database round trips: on PostgreSQL ~110 req/s whatever the concurrency, falling to 57 with
-  16 connections. It now runs in the thread pool like the SMS webhook
-  (`scheduler/web/webhooks.py`, one call), which took it to ~300 req/s at 16 connections in
-  the same conditions.
-- Not changed (suggested): `receive_reply` builds a new `NoticeRenderer` (a Jinja2
-  environment) per request when none is passed, so the answer templates are compiled again
-  for every reply that gets an answer (~15% of `receive_reply`'s time); the webhook could pass
-  one renderer kept for the process. For real headroom: `uvicorn[standard]` (httptools, uvloop)
-  for the HTTP side, and more than one web process (on PostgreSQL; the dispatcher's claims are
-  already safe across processes). Twilio's inbound traffic for one clinic is a few requests per
-  minute, so none of this is urgent; the figures show the headroom, not a problem in use.
+- **{_webhook_verdict(targets, data)}** A reply now costs the server {cpu_sms} ms of CPU,
+  down from 4-5.5 ms before the work below (about {ceiling:.0f} replies per CPU-second); one
+  process served 215-275 replies/s before it and 640-840 after, medians of 3 runs taking turns
+  with the old code in the same conditions.
+- **What changed** (`scheduler/web/deps.py`, `webhooks.py`, `replies.py`, `service.py`): the
+  route's dependencies are `async def` (plain `def` ones cost four thread-pool hops per
+  request); one Jinja environment per app instead of one per reply; `receive_reply` runs one
+  `SELECT` (replay check, patient and current treatment) and one `INSERT ... RETURNING` with
+  the answer already rendered, plus one for an alert, where it ran three `SELECT`s, an ORM
+  insert and an `UPDATE`; webhook database work uses at most 4 threads (no PostgreSQL pool
+  overflow, a shorter tail); httptools and uvloop (`uvicorn[standard]`); the start-up heap is
+  frozen out of the garbage collector (a full collection paused every request for ~70 ms).
+- **Fixed earlier here:** the status webhook ran its database work on the event loop (an
+  `async` route calling synchronous SQLAlchemy), so every request waited for the previous
+  one's round trips (PostgreSQL ~110 req/s whatever the concurrency). It runs in the thread
+  pool now.
+- **What is left in the p99 at 500/s:** the alert pass in the same process. In this run every
+  urgent reply raised an alert with nobody configured to page, and each pass retried up to 50
+  of them (40-80 ms of CPU every 5 s); requests in those windows waited 30-120 ms. With the job
+  off, the PostgreSQL p99 at 500/s was 6-16 ms. That retry is now gone (an alert with no
+  contact is not retried, `scheduler/alerts.py`), after these figures were taken. The machine
+  was about 55% busy at 500/s; the request path is no longer the limit. One clinic's inbound
+  traffic is a few requests a minute: these figures show headroom, not a problem in use.
 - Even at half of saturation the p99 ({span(half, "p99_ms", "{:.0f}")} ms) is far above the
   p50 ({span(half, "p50_ms", "{:.0f}")} ms). This run did not isolate the cause of that
   tail; the candidates are the periodic jobs in the same process (a dispatch pass every 5 s,
