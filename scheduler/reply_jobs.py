@@ -13,6 +13,7 @@ from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
 from scheduler.clock import Clock
 from scheduler.contacts import mask_address
 from scheduler.mailbox import IncomingEmail, MailboxError, poll_mailbox
+from scheduler.notices import NoticeRenderer
 from scheduler.replies import IncomingReply, receive_reply
 from scheduler.settings import Settings
 
@@ -48,6 +49,7 @@ class MailboxJob:
         self.settings = settings
         self.channels = channels
         self.clock = clock
+        self.notices = NoticeRenderer()  # compiled once, not per mail
 
     def __call__(self) -> None:
         try:
@@ -68,7 +70,9 @@ class MailboxJob:
             received_at=mail.received_at,
         )
         with Session(self.engine, expire_on_commit=False) as session:
-            outcome = receive_reply(session, self.settings, reply, now=self.clock())
+            outcome = receive_reply(
+                session, self.settings, reply, now=self.clock(), notices=self.notices
+            )
         if outcome.answer and not outcome.duplicate:
             self._answer(mail, outcome.answer)
 
