@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
@@ -11,6 +12,7 @@ from scheduler import audit
 from scheduler.practitioners import list_practitioners
 from scheduler.queries import (
     AlertFilter,
+    Page,
     PageRequest,
     ReplyFilter,
     list_alerts,
@@ -43,6 +45,14 @@ def _page_link(path: str, filters: dict[str, str], number: int) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def _pager(path: str, filters: dict[str, str], found: Page[Any]) -> tuple[str | None, str | None]:
+    """The previous and next page links of a filtered list, None at either end."""
+    return (
+        _page_link(path, filters, found.page - 1) if found.page > 1 else None,
+        _page_link(path, filters, found.page + 1) if found.has_next else None,
+    )
+
+
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(
     request: Request,
@@ -60,6 +70,7 @@ def inbox(
     )
     found = list_replies(db, filters, page=PageRequest(_page_number(page), PER_PAGE))
     chosen = {"level": level, "status": status, "practitioner": practitioner}
+    prev_link, next_link = _pager("/inbox", chosen, found)
     return render(
         request,
         "inbox.html",
@@ -68,8 +79,8 @@ def inbox(
         levels=LEVELS,
         statuses=("unhandled", "handled", "all"),
         practitioners=list_practitioners(db),
-        prev_link=_page_link("/inbox", chosen, found.page - 1) if found.page > 1 else None,
-        next_link=_page_link("/inbox", chosen, found.page + 1) if found.has_next else None,
+        prev_link=prev_link,
+        next_link=next_link,
     )
 
 
@@ -90,6 +101,7 @@ def alerts(
     )
     found = list_alerts(db, filters, page=PageRequest(_page_number(page), PER_PAGE))
     chosen = {"level": level, "status": status, "practitioner": practitioner}
+    prev_link, next_link = _pager("/alerts", chosen, found)
     return render(
         request,
         "alerts.html",
@@ -98,8 +110,8 @@ def alerts(
         levels=LEVELS[:2],
         statuses=("open", "acknowledged", "all"),
         practitioners=list_practitioners(db),
-        prev_link=_page_link("/alerts", chosen, found.page - 1) if found.page > 1 else None,
-        next_link=_page_link("/alerts", chosen, found.page + 1) if found.has_next else None,
+        prev_link=prev_link,
+        next_link=next_link,
     )
 
 
