@@ -22,6 +22,7 @@ BENCHMARKS = (
     "backlog_scale",
     "scheduling_vs_jobstore",
     "webhook_load",
+    "triage_speed",
 )
 # These take --full for their largest sizes; the first three run theirs with no flag.
 TAKE_FULL = {"dispatch_vs_bare", "backlog_scale", "scheduling_vs_jobstore", "webhook_load"}

@@ -670,18 +670,10 @@ def test_normalise(text: str, normalised: str) -> None:
     assert normalise(text) == normalised
 
 
-def test_thousands_of_replies_per_second() -> None:
-    replies = [text for text, _, _ in SIGNS] + [text for text, _, _ in NEGATIONS]
-    batch = (replies * (3000 // len(replies) + 1))[:3000]
-    started = time.perf_counter()
-    for text in batch:
-        classify(text)
-    # Measured at 4000-9000/s on a busy two-core box; the bound leaves room for a loaded CI.
-    assert time.perf_counter() - started < 3.0
-
-
-def test_long_and_hostile_input_stays_fast() -> None:
+def test_long_and_hostile_input_does_not_hang() -> None:
+    # A guard against catastrophic backtracking, not a speed target (bench.triage_speed has
+    # those): these take ~50 ms here, while a backtracking pattern would take minutes.
     for text in ("no pus " * 2000, "?!" * 5000, "bleeding and " * 1500, "a" * 20000):
         started = time.perf_counter()
         classify(text)
-        assert time.perf_counter() - started < 1.0, text[:20]
+        assert time.perf_counter() - started < 5.0, text[:20]
