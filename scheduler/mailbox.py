@@ -4,7 +4,8 @@ A mail is marked processed with the keyword `$AftercareDone` (+ `\\Seen`) only a
 returned. A keyword, not `\\Flagged`: staff star mails in their own client, and a star must
 neither hide a reply from us nor be cleared or set by us. Servers that refuse new keywords
 (Microsoft Exchange) get `\\Flagged` instead, with a warning. Nothing is ever deleted or
-expunged, and CLOSE (which expunges) is never sent.
+expunged, and CLOSE (which expunges) is never sent. Only mails that arrived within
+IMAP_LOOKBACK_DAYS are read, so a first start does not answer the inbox's old mail.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import ssl
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from scheduler.contacts import mask_address
@@ -43,6 +44,7 @@ DONE_KEYWORD = "$AftercareDone"
 UNREADABLE_KEYWORD = "$AftercareUnreadable"
 MAX_PER_POLL = 200
 TIMEOUT_SECONDS = 30.0
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class MailboxError(Exception):
@@ -84,7 +86,8 @@ def poll_mailbox(
     client = _connect(settings, ssl_context or ssl.create_default_context(), timeout)
     try:
         marks = _select(client, settings.imap_folder, where)
-        batch, pending = _batch(client, marks, limit)
+        since = imap_date(now - timedelta(days=settings.imap_lookback_days))
+        batch, pending = _batch(client, marks, limit, since)
         counts = {"seen": 0, "handled": 0, "skipped": 0, "failed": 0, "unreadable": 0}
         for uid, known_unreadable in batch:
             raw = _fetch(client, uid)
@@ -274,9 +277,18 @@ def marks_for(permanent_flags: str | None) -> Marks | None:
     return None
 
 
-def _batch(client: imaplib.IMAP4, marks: Marks, limit: int) -> tuple[list[tuple[str, bool]], int]:
-    """Unprocessed UIDs, oldest first: new mails before retries of unreadable ones."""
+def imap_date(moment: datetime) -> str:
+    """A date as IMAP SEARCH wants it (RFC 3501 date: 24-Nov-2025), whatever the locale."""
+    day = moment.astimezone(UTC).date()
+    return f"{day.day}-{_MONTHS[day.month - 1]}-{day.year}"
+
+
+def _batch(
+    client: imaplib.IMAP4, marks: Marks, limit: int, since: str
+) -> tuple[list[tuple[str, bool]], int]:
+    """Unprocessed UIDs that arrived on or after `since`, oldest first, new before retries."""
     not_done = ["UNFLAGGED"] if marks.done == "\\Flagged" else ["UNKEYWORD", marks.done]
+    not_done += ["SINCE", since]
     if marks.unreadable is None:
         fresh, retry = _search(client, *not_done), []
     else:

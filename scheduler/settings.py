@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     imap_folder: str = "INBOX"
     imap_security: Literal["none", "starttls", "ssl"] = "ssl"
     imap_poll_seconds: float = Field(default=60.0, gt=0)
+    imap_lookback_days: int = Field(default=14, ge=1)
 
     api_token: SecretStr = SecretStr("")
     alert_escalate_after: timedelta = timedelta(minutes=30)

@@ -6,9 +6,10 @@ import logging
 import traceback
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import make_settings
@@ -19,6 +20,7 @@ from scheduler.mailbox import (
     UNREADABLE_KEYWORD,
     IncomingEmail,
     MailboxError,
+    imap_date,
     poll_mailbox,
 )
 from scheduler.settings import Settings
@@ -104,6 +106,41 @@ def test_a_plain_reply_is_handled_once_and_marked_processed(
 
     again = poll_mailbox(settings, handle, now=NOW)
     assert again.seen == 0 and len(handle.got) == 1
+
+
+def test_mail_older_than_the_lookback_is_left_alone(
+    dovecot: DovecotServer, folder: str, settings: Settings
+) -> None:
+    # A first start on a mailbox with years of mail must not triage and answer all of it.
+    old = dovecot.append(mail("From last month"), folder=folder, arrived=NOW - timedelta(days=30))
+    edge = dovecot.append(mail("Two weeks ago"), folder=folder, arrived=NOW - timedelta(days=14))
+    recent = dovecot.append(mail("Yesterday"), folder=folder, arrived=NOW - timedelta(days=1))
+    handle = Collector()
+
+    report = poll_mailbox(settings, handle, now=NOW)
+
+    assert settings.imap_lookback_days == 14
+    assert (report.seen, report.handled, report.pending) == (2, 2, 0)
+    assert handle.texts == ["Two weeks ago", "Yesterday"]
+    assert {DONE_KEYWORD, "\\Seen"} <= dovecot.flags_of(recent, folder=folder)
+    assert {DONE_KEYWORD, "\\Seen"} <= dovecot.flags_of(edge, folder=folder)
+    assert dovecot.flags_of(old, folder=folder) == frozenset()  # unread and unmarked, for staff
+
+    longer = settings.model_copy(update={"imap_lookback_days": 31})
+    assert poll_mailbox(longer, handle, now=NOW).handled == 1
+    assert handle.texts[-1] == "From last month"
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2025, 11, 24, 20, 0, tzinfo=UTC), "24-Nov-2025"),
+        (datetime(2025, 12, 31, 22, 0, tzinfo=ZoneInfo("America/Toronto")), "1-Jan-2026"),
+        (datetime(2026, 3, 1, 3, 0, tzinfo=UTC), "1-Mar-2026"),
+    ],
+)
+def test_imap_date_is_the_utc_day_in_rfc3501_form(moment: datetime, expected: str) -> None:
+    assert imap_date(moment) == expected
 
 
 def test_quoted_history_is_removed_in_english_and_french(

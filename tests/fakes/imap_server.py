@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -199,11 +200,19 @@ class DovecotServer:
         finally:
             client.logout()
 
-    def append(self, raw: bytes, *, folder: str = "INBOX", flags: str = "") -> int:
+    def append(
+        self,
+        raw: bytes,
+        *,
+        folder: str = "INBOX",
+        flags: str = "",
+        arrived: datetime | None = None,
+    ) -> int:
         """Put one RFC 5322 message into `folder` with IMAP APPEND; returns its UID."""
+        when = imaplib.Time2Internaldate(arrived) if arrived is not None else None
         client = self.connect()
         try:
-            status, data = client.append(_quote(folder), f"({flags})" if flags else None, None, raw)
+            status, data = client.append(_quote(folder), f"({flags})" if flags else None, when, raw)
             _ok((status, data))
         finally:
             client.logout()
