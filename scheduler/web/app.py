@@ -13,7 +13,7 @@ from scheduler.metrics import Metrics
 from scheduler.notices import NoticeRenderer
 from scheduler.runtime import ServiceState
 from scheduler.settings import Settings
-from scheduler.web import api, api_inbox, health, metrics, unsubscribe, webhooks
+from scheduler.web import api, api_inbox, error_pages, health, metrics, unsubscribe, webhooks
 from scheduler.web import pages as staff_pages
 from scheduler.web.request_id import RequestIdMiddleware
 
@@ -53,6 +53,7 @@ def create_app(
     app.state.notices = NoticeRenderer()
     app.state.webhook_limiter = webhooks.db_limiter()
     app.add_middleware(RequestIdMiddleware)
+    error_pages.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhooks.router)

@@ -1,0 +1,73 @@
+"""Errors on staff pages come back as pages; API clients, webhooks and probes keep JSON."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from scheduler.web.page_render import render
+
+# Machine-facing paths, and the patient-facing unsubscribe page (which is not a staff page).
+NOT_PAGES = (
+    "/api/",
+    "/webhooks/",
+    "/unsubscribe/",
+    "/static/",
+    "/metrics",
+    "/healthz",
+    "/readyz",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+)
+EXPLANATIONS = {
+    404: "The link may be mistyped, or what it pointed to no longer exists.",
+    405: "This address does not take that kind of request.",
+}
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a staff page (not an API client, a webhook or a probe)."""
+    if request.url.path.startswith(NOT_PAGES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status: int, detail: str | None) -> Response:
+    phrase = HTTPStatus(status).phrase
+    generic = EXPLANATIONS.get(status, "Go back and try again.")
+    explanation = detail if detail and detail != phrase else generic
+    return render(request, "error.html", status_code=status, title=phrase, explanation=explanation)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code < 400 or not wants_page(request):  # the login redirect (303) too
+        return await http_exception_handler(request, exc)
+    # Rendering reads the session's staff row: off the event loop, like the pages themselves.
+    response = await run_in_threadpool(error_page, request, exc.status_code, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def on_invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if not wants_page(request):
+        return await request_validation_exception_handler(request, exc)
+    # A page address with a malformed id (/patients/abc) names nothing: that is a 404.
+    status = 404 if request.method == "GET" else 400
+    return await run_in_threadpool(error_page, request, status, None)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
