@@ -41,8 +41,16 @@ def machine_section(results: dict[str, dict[str, Any]]) -> str:
         for name, r in results.items()
         if r["machine"].get("load_1min") is not None
     )
+
+    def per_run(field: str) -> str:
+        # Runs may come from different machines or commits: then say which is which.
+        values = {name: r["machine"].get(field) or "?" for name, r in results.items()}
+        if len(set(values.values())) == 1:
+            return str(next(iter(values.values())))
+        return ", ".join(f"{name}: {value}" for name, value in values.items())
+
     rows = [
-        ["CPU", first["cpu"]],
+        ["CPU", per_run("cpu")],
         ["cores (`nproc`)", first["cores"]],
         ["RAM", f"{first['ram_gib']:.0f} GiB" if first.get("ram_gib") else "?"],
         ["Python", first["python"]],
@@ -50,7 +58,7 @@ def machine_section(results: dict[str, dict[str, Any]]) -> str:
         ["PostgreSQL", first["postgresql"] or "not reachable"],
         ["runs", f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else dates[0]],
         ["1-minute load when each run ended", loads],
-        ["commit", first.get("commit") or "?"],
+        ["commit", per_run("commit")],
     ]
     return "\n".join(
         [

@@ -93,10 +93,13 @@ Every 2xx is checked against the database afterwards (a stored reply, a delivere
 
 ![Webhook latency](img/{WEBHOOK_PNG})
 
-- **{_webhook_verdict(targets, data)}** A reply now costs the server {cpu_sms} ms of CPU,
-  down from 4-5.5 ms before the work below (about {ceiling:.0f} replies per CPU-second); one
-  process served 215-275 replies/s before it and 640-840 after, medians of 3 runs taking turns
-  with the old code in the same conditions.
+- **{_webhook_verdict(targets, data)}** A reply costs the server {cpu_sms} ms of CPU
+  (about {ceiling:.0f} replies per CPU-second), down from 4-5.5 ms before the work below.
+- **The hardware moved under these figures.** This run was on an Intel Xeon VM. The run before
+  it, on an AMD EPYC VM, gave 840 (SQLite) and 609 (PostgreSQL) replies/s at saturation. On the
+  Intel VM, three runs each of that code and of this one, taking turns, gave the same
+  saturation (medians 608 and 600 replies/s on SQLite, 486 and 469 on PostgreSQL), so the
+  difference of about 30% is the machine, not the code.
 - **What changed** (`scheduler/web/deps.py`, `webhooks.py`, `replies.py`, `service.py`): the
   route's dependencies are `async def` (plain `def` ones cost four thread-pool hops per
   request); one Jinja environment per app instead of one per reply; `receive_reply` runs one
@@ -105,21 +108,33 @@ Every 2xx is checked against the database afterwards (a stored reply, a delivere
   insert and an `UPDATE`; webhook database work uses at most 4 threads (no PostgreSQL pool
   overflow, a shorter tail); httptools and uvloop (`uvicorn[standard]`); the start-up heap is
   frozen out of the garbage collector (a full collection paused every request for ~70 ms).
+  On the AMD VM one process served 215-275 replies/s before it and 640-840 after, medians of
+  3 runs taking turns with the old code.
 - **Fixed earlier here:** the status webhook ran its database work on the event loop (an
   `async` route calling synchronous SQLAlchemy), so every request waited for the previous
   one's round trips (PostgreSQL ~110 req/s whatever the concurrency). It runs in the thread
   pool now.
-- **What is left in the p99 at 500/s:** the alert pass in the same process. In this run every
-  urgent reply raised an alert with nobody configured to page, and each pass retried up to 50
-  of them (40-80 ms of CPU every 5 s); requests in those windows waited 30-120 ms. With the job
-  off, the PostgreSQL p99 at 500/s was 6-16 ms. That retry is now gone (an alert with no
-  contact is not retried, `scheduler/alerts.py`), after these figures were taken. The machine
-  was about 55% busy at 500/s; the request path is no longer the limit. One clinic's inbound
-  traffic is a few requests a minute: these figures show headroom, not a problem in use.
-- Even at half of saturation the p99 ({span(half, "p99_ms", "{:.0f}")} ms) is far above the
-  p50 ({span(half, "p50_ms", "{:.0f}")} ms). This run did not isolate the cause of that
-  tail; the candidates are the periodic jobs in the same process (a dispatch pass every 5 s,
-  the alert pass), garbage collection, and the other tenants of the two cores.
+- **What limits it: CPU, in one process.** A py-spy profile of the server at saturation on
+  PostgreSQL (samples of the thread holding the GIL): triage about 15% (47 sign patterns
+  scanned over each reply, ~0.19 ms; `bench.triage_speed`), SQLAlchemy and psycopg about 20%,
+  the ASGI stack (uvicorn, Starlette, FastAPI routing and middleware) about 15%, the Twilio
+  signature check 3%, the alert and dispatch jobs sharing the process about 5%. On PostgreSQL
+  one process tops out just under 500/s on this machine, so at a fixed 500/s requests queue
+  and the p99 is the queue. Reaching the target there takes a second `aftercare serve` on the
+  same database (several processes are supported; docs/deploy.md) or a faster core.
+- **The p99 at 500/s on SQLite** (500/s is about 83% of what one process gives here) moves
+  from run to run: 29-159 ms over eight runs of this code and the code before it, with the p50
+  at 2.2-2.6 ms. The earlier run blamed
+  the alert pass, which retried every 5 s the urgent alerts nobody could be paged for; that
+  retry is gone (`scheduler/alerts.py`). Three runs each with and without that change, taking
+  turns, gave p99 29, 65 and 100 ms without it and 48, 124 and 159 ms with it: no measurable
+  difference, so that explanation was wrong or at least not the main one. The tail comes from
+  short stalls (other candidates: SQLite's WAL checkpoints, the dispatch pass, the garbage
+  collector, the other tenants of the two cores) that this benchmark does not separate. One
+  clinic's inbound traffic is a few requests a minute: these figures show headroom.
+- At half of saturation the p99 is {span(half, "p99_ms", "{:.0f}")} ms against a p50 of
+  {span(half, "p50_ms", "{:.0f}")} ms: under a load it carries, a process answers well inside
+  the 50 ms target.
 - On SQLite, more concurrent requests do not mean more throughput: writes are serialised by
   the database, so 16 concurrent requests mostly wait for each other (and for SQLite's busy
   handler), which shows in the p99 at saturation.
