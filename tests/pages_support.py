@@ -82,3 +82,12 @@ def pages_for(settings: Settings, engine: Engine) -> Iterator[Pages]:
     # https, like PUBLIC_BASE_URL in the test settings: the session cookie is Secure.
     with TestClient(app, base_url="https://testserver") as client:
         yield Pages(client, clock, engine, settings)
+
+
+@contextmanager
+def signed_in(settings: Settings, engine: Engine) -> Iterator[Pages]:
+    """`pages_for`, with a staff account created and signed in."""
+    create_staff(engine)
+    with pages_for(settings, engine) as found:
+        assert found.login().status_code == 303
+        yield found

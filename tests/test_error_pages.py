@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from html import unescape
 
 import pytest
-from pages_support import EMAIL, Pages, create_staff, pages_for
+from pages_support import EMAIL, Pages, pages_for, signed_in
 from sqlalchemy import Engine
 
 from scheduler.settings import Settings
@@ -16,9 +16,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 @pytest.fixture
 def pages(settings: Settings, engine: Engine) -> Iterator[Pages]:
-    create_staff(engine)
-    with pages_for(settings, engine) as found:
-        assert found.login().status_code == 303
+    with signed_in(settings, engine) as found:
         yield found
 
 

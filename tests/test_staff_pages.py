@@ -8,7 +8,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from pages_support import EMAIL, START, Pages, audit_events, create_staff, csrf_of, pages_for
+from pages_support import EMAIL, START, Pages, audit_events, csrf_of, signed_in
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
@@ -35,9 +35,7 @@ FORM = {
 
 @pytest.fixture
 def pages(settings: Settings, engine: Engine) -> Iterator[Pages]:
-    create_staff(engine)
-    with pages_for(settings, engine) as found:
-        assert found.login().status_code == 303
+    with signed_in(settings, engine) as found:
         yield found
 
 
