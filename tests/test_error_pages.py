@@ -30,7 +30,7 @@ def shown(pages: Pages, method: str, path: str, status: int, **kwargs: object) -
 
 def test_a_missing_record_is_a_page_with_the_navigation(pages: Pages) -> None:
     html = shown(pages, "GET", "/patients/999", 404)
-    assert "<h1>Not Found</h1>" in html
+    assert "<h1>Not found</h1>" in html
     assert "No such patient" in html
     assert EMAIL in html and 'href="/inbox"' in html  # still inside the app, signed in
 
@@ -38,7 +38,7 @@ def test_a_missing_record_is_a_page_with_the_navigation(pages: Pages) -> None:
 @pytest.mark.parametrize("path", ["/patients/abc", "/no/such/page"])
 def test_a_malformed_or_unknown_address_is_a_404_page(pages: Pages, path: str) -> None:
     html = shown(pages, "GET", path, 404)
-    assert "<h1>Not Found</h1>" in html
+    assert "<h1>Not found</h1>" in html
     assert "mistyped" in html
 
 

@@ -43,10 +43,16 @@ def wants_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, detail: str | None) -> Response:
-    phrase = HTTPStatus(status).phrase
+    phrase = HTTPStatus(status).phrase  # "Not Found"; shown as "Not found", like the other titles
     generic = EXPLANATIONS.get(status, "Go back and try again.")
     explanation = detail if detail and detail != phrase else generic
-    return render(request, "error.html", status_code=status, title=phrase, explanation=explanation)
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        title=phrase.capitalize(),
+        explanation=explanation,
+    )
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
