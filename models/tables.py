@@ -194,6 +194,10 @@ class StaffUser(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(sa_column=_ts())
+    # Part of every session cookie's key: raising it ends all of the account's sessions.
+    session_epoch: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
 
 
 class AuditEvent(SQLModel, table=True):

@@ -1,18 +1,17 @@
-"""The administrative `aftercare` commands: staff logins, practitioners, the audit log, `check`."""
+"""The administrative `aftercare` commands: practitioners, the audit log, `check`; staff logins."""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from models.db import session_scope
 from scheduler.cli_common import console, database, fail, load_settings
+from scheduler.cli_staff import staff_app
 from scheduler.clock import system_clock
 from scheduler.settings import Settings
 
-staff_app = typer.Typer(help="Staff accounts for the web pages.", no_args_is_help=True)
 practitioner_app = typer.Typer(
     help="Practitioners and the phone/email their urgent alerts go to.", no_args_is_help=True
 )
@@ -58,30 +57,6 @@ def practitioner_list() -> None:
         for row in list_practitioners(session):
             contact = ", ".join(c for c in (row.phone, row.email) if c) or "-"
             console.print(f"{row.id:>4}  {row.name:<30} {contact}")
-
-
-@staff_app.command("add")
-def staff_add(
-    email: Annotated[str, typer.Argument(help="Login email.")],
-    name: Annotated[str, typer.Option(help="Name shown in the pages and the audit log.")] = "",
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
-) -> None:
-    """Create a staff login (asks for the password twice unless --password-stdin)."""
-    from scheduler.staff import StaffError, add_staff
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings = load_settings()
-    try:
-        with session_scope(database(settings)) as session:
-            staff = add_staff(session, email, password, name=name, now=system_clock())
-    except StaffError as exc:
-        fail(str(exc))
-    console.print(f"Staff account {staff.id} created for {staff.email}.")
 
 
 def audit_log(

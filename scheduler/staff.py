@@ -1,4 +1,4 @@
-"""Staff accounts: Argon2id password hashes, login checks, and the lockout after failed tries."""
+"""Staff accounts: Argon2id password hashes, login checks, lockouts, and ending sessions."""
 
 from __future__ import annotations
 
@@ -77,6 +77,45 @@ def add_staff(
     )
     session.add(staff)
     session.flush()
+    return staff
+
+
+def require_staff(session: Session, email: str) -> StaffUser:
+    """The account for `email`, or StaffError naming it."""
+    staff = find_staff(session, email)
+    if staff is None:
+        raise StaffError(f"email: no staff account for {email.strip().lower()}")
+    return staff
+
+
+def list_staff(session: Session) -> list[StaffUser]:
+    return list(session.exec(select(StaffUser).order_by(col(StaffUser.email))).all())
+
+
+def end_sessions(session: Session, staff: StaffUser) -> None:
+    """Every session cookie of this account stops working, copies included (no commit)."""
+    staff.session_epoch += 1
+    session.add(staff)
+
+
+def set_password(session: Session, email: str, password: str) -> StaffUser:
+    """A new password (no commit): it also lifts a lockout and ends the account's sessions."""
+    check_new_password(password)
+    staff = require_staff(session, email)
+    staff.password_hash = hash_password(password)
+    staff.failed_logins = 0
+    staff.locked_until = None
+    end_sessions(session, staff)
+    return staff
+
+
+def set_active(session: Session, email: str, *, active: bool) -> StaffUser:
+    """Let an account sign in again, or stop it (no commit); stopping ends its sessions."""
+    staff = require_staff(session, email)
+    staff.active = active
+    if not active:
+        end_sessions(session, staff)
+    session.add(staff)
     return staff
 
 

@@ -36,7 +36,7 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         command.downgrade(config, "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
     engine.dispose()
 
 
@@ -83,3 +83,27 @@ def test_upgrading_from_the_previous_revision_keeps_the_data(database_url: str) 
     engine.dispose()
     assert tuple(alert) == (1, "open", 0, None)
     assert tuple(reply) == ("il y a du pus", None)
+
+
+def test_staff_accounts_from_0003_upgrade_with_their_sessions_valid(database_url: str) -> None:
+    """0004 adds the session epoch; an existing account starts at 0 and keeps its password."""
+    engine = make_engine(database_url)
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    upgrade(engine, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO staff_user (id, email, name, password_hash, active, failed_logins, "
+                "created_at) VALUES (1, 'nadia@clinic.example', 'Nadia', '$argon2id$x', :yes, 0, "
+                "'2026-11-20 15:00:00+00:00')"
+            ),
+            {"yes": True},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT password_hash, session_epoch FROM staff_user")).one()
+    engine.dispose()
+    assert tuple(row) == ("$argon2id$x", 0)

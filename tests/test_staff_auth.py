@@ -19,8 +19,10 @@ from scheduler.staff import (
     StaffError,
     add_staff,
     authenticate,
+    end_sessions,
     hash_password,
     lockout_for,
+    require_staff,
     verify_password,
 )
 from scheduler.web.pages_auth import LOGIN_FAILED
@@ -196,6 +198,26 @@ def test_logout_ends_the_session_and_is_audited(pages: Pages) -> None:
     assert COOKIE_NAME not in pages.client.cookies
     assert pages.client.get("/", follow_redirects=False).status_code == 303
     assert [e.actor for e in audit_events(pages.engine, "logout")] == [EMAIL]
+
+
+def test_a_copied_cookie_stops_working_when_its_owner_signs_out(pages: Pages) -> None:
+    assert pages.login().status_code == 303
+    copied = pages.client.cookies[COOKIE_NAME]
+    assert pages.post("/logout").status_code == 303
+    pages.client.cookies.set(COOKIE_NAME, copied)  # someone kept the cookie
+    assert pages.client.get("/", follow_redirects=False).status_code == 303
+    assert pages.login().status_code == 303  # signing in again works
+    assert pages.client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_ending_the_sessions_signs_out_a_live_session_but_keeps_the_password(
+    pages: Pages,
+) -> None:
+    assert pages.login().status_code == 303
+    with session_scope(pages.engine) as session:
+        end_sessions(session, require_staff(session, EMAIL))
+    assert pages.client.get("/", follow_redirects=False).status_code == 303
+    assert pages.login().status_code == 303
 
 
 def test_a_tampered_cookie_or_a_changed_password_ends_the_session(pages: Pages) -> None:

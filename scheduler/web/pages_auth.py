@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from models.tables import StaffUser
 from scheduler import audit
 from scheduler.contacts import mask_email
-from scheduler.staff import authenticate
+from scheduler.staff import authenticate, end_sessions
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 from scheduler.web.page_render import render, safe_next, see_other
@@ -60,6 +61,10 @@ def logout(
 ) -> Response:
     staff = session_staff(request)
     if staff is not None:
+        # Ends the account's sessions everywhere: a copied cookie must not outlive a sign-out.
+        account = db.get(StaffUser, staff.id)
+        if account is not None:
+            end_sessions(db, account)
         audit.record(db, actor=staff.email, action="logout", now=clock())
         db.commit()
     response = see_other("/login")

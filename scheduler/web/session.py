@@ -27,13 +27,15 @@ class SessionData:
     csrf: str
     staff_id: int | None = None
     issued_at: datetime | None = None
-    # Bound to the password hash so that a password change ends every session of that account.
+    # Bound to the password hash and the session epoch: a password change, a sign-out or
+    # `aftercare staff signout` ends every session of that account, copies of the cookie too.
     key: str | None = None
 
 
-def password_key(staff: StaffUser) -> str:
-    """A short digest of the stored hash, never the hash: the cookie is signed, not secret."""
-    return hashlib.sha256(staff.password_hash.encode()).hexdigest()[:16]
+def session_key(staff: StaffUser) -> str:
+    """A short digest of the stored hash and epoch, never the hash: the cookie is not secret."""
+    material = f"{staff.password_hash}\n{staff.session_epoch}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def new_csrf_token() -> str:
@@ -98,7 +100,7 @@ def session_staff(request: Request) -> StaffUser | None:
         _settings, engine, _clock = _app_parts(request)
         with Session(engine, expire_on_commit=False) as db:
             found = db.get(StaffUser, data.staff_id)
-        if found is not None and found.active and password_key(found) == data.key:
+        if found is not None and found.active and session_key(found) == data.key:
             staff = found
     request.state.aftercare_staff = staff
     return staff
@@ -122,7 +124,7 @@ def login_session(staff: StaffUser, *, now: datetime) -> SessionData:
     if staff.id is None:
         raise ValueError("staff user has no id")
     return SessionData(
-        csrf=new_csrf_token(), staff_id=staff.id, issued_at=now, key=password_key(staff)
+        csrf=new_csrf_token(), staff_id=staff.id, issued_at=now, key=session_key(staff)
     )
 
 
