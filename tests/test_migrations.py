@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from models.db import make_engine
@@ -40,14 +40,20 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
     engine.dispose()
 
 
-def test_upgrading_from_the_previous_revision_keeps_the_data(database_url: str) -> None:
-    """A clinic on 0002 with replies and alerts upgrades to head without losing a row."""
+def engine_at_revision(database_url: str, revision: str) -> Engine:
+    """The test database emptied (downgraded to base), then migrated only up to `revision`."""
     engine = make_engine(database_url)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
-    upgrade(engine, "0002")
+    upgrade(engine, revision)
+    return engine
+
+
+def test_upgrading_from_the_previous_revision_keeps_the_data(database_url: str) -> None:
+    """A clinic on 0002 with replies and alerts upgrades to head without losing a row."""
+    engine = engine_at_revision(database_url, "0002")
     at = "2026-11-20 15:00:00+00:00"
     with engine.begin() as connection:
         connection.execute(
@@ -87,12 +93,7 @@ def test_upgrading_from_the_previous_revision_keeps_the_data(database_url: str) 
 
 def test_staff_accounts_from_0003_upgrade_with_their_sessions_valid(database_url: str) -> None:
     """0004 adds the session epoch; an existing account starts at 0 and keeps its password."""
-    engine = make_engine(database_url)
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
-    upgrade(engine, "0003")
+    engine = engine_at_revision(database_url, "0003")
     with engine.begin() as connection:
         connection.execute(
             text(
