@@ -15,6 +15,7 @@ from models import OutboundMessage, Patient, Practitioner, Treatment, TreatmentS
 from models.types import UTCDateTime
 from scheduler.intake import TreatmentCreate
 from scheduler.plan import KINDS, SendWindow, plan_from_date
+from scheduler.practitioners import name_key
 from scheduler.registration_rules import (
     PatientDetails,
     new_patient_details,
@@ -101,7 +102,7 @@ class BulkRegistration:
     def __init__(self, engine: Engine, *, settings: Settings, now: datetime) -> None:
         self.engine, self.settings, self.now = engine, settings, now
         self.at = _Instants(engine.dialect)
-        # Practitioners are few, and a file's treatments share a few dates.
+        # Practitioners are few (keyed by `name_key`), and a file's treatments share a few dates.
         self.practitioners: dict[str, int] = {}
         self.plans: dict[tuple[date, str, str, bool], list[dict[str, Any]]] = {}
 
@@ -129,7 +130,9 @@ class BulkRegistration:
                 [
                     {
                         "patient_id": patients[a.request.phone].id,
-                        "practitioner_id": practitioners.get(a.request.practitioner or ""),
+                        "practitioner_id": practitioners.get(
+                            name_key(a.request.practitioner or "")
+                        ),
                         "kind": a.request.kind,
                         "at_performed_at": self.at(a.performed_at),
                         "status": TreatmentStatus.ACTIVE.value,
@@ -250,22 +253,25 @@ class BulkRegistration:
     def _practitioner_ids(
         self, conn: Connection, requests: list[TreatmentCreate]
     ) -> dict[str, int]:
-        """Ids of the practitioners named here for the first time, created when unknown."""
-        names = [
-            name
-            for name in dict.fromkeys(r.practitioner for r in requests if r.practitioner)
-            if name not in self.practitioners
-        ]
-        if not names:
+        """Ids, by `name_key`, of the practitioners named here for the first time; created when
+        unknown, under the first spelling met."""
+        spelled: dict[str, str] = {}
+        for request in requests:
+            if request.practitioner:
+                key = name_key(request.practitioner)
+                if key not in self.practitioners:
+                    spelled.setdefault(key, request.practitioner)
+        if not spelled:
             return {}
-        query = select(col(Practitioner.name), col(Practitioner.id))
         found: dict[str, int] = {}
-        for name, practitioner_id in conn.execute(query.where(col(Practitioner.name).in_(names))):
+        query = select(col(Practitioner.name), col(Practitioner.id)).order_by(col(Practitioner.id))
+        for name, practitioner_id in conn.execute(query):
             assert practitioner_id is not None, "a stored row has its id"
-            found[name] = practitioner_id
-        missing = [name for name in names if name not in found]
+            found.setdefault(name_key(name), practitioner_id)  # the oldest of two spellings
+        found = {key: found[key] for key in spelled if key in found}
+        missing = [key for key in spelled if key not in found]
         now = self.at(self.now)
-        rows = [{"name": name, "active": True, "at_created_at": now} for name in missing]
+        rows = [{"name": spelled[key], "active": True, "at_created_at": now} for key in missing]
         found.update(
             zip(missing, _insert_returning_ids(conn, _INSERT_PRACTITIONER, rows), strict=True)
         )

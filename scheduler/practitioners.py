@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Practitioner
 from scheduler.contacts import normalize_email, normalize_phone
+
+
+def name_key(name: str) -> str:
+    """What makes two spellings one practitioner: "Dr Roy", "dr  roy" and "DR ROY" are one."""
+    return " ".join(name.split()).casefold()
+
+
+def find_practitioner(session: Session, name: str) -> Practitioner | None:
+    """The practitioner this name means, however it is capitalised or spaced."""
+    # A clinic has a handful of practitioners; matching in Python casefolds accents too,
+    # which SQLite's lower() does not.
+    wanted = name_key(name)
+    rows = session.exec(select(Practitioner).order_by(col(Practitioner.id))).all()
+    return next((row for row in rows if name_key(row.name) == wanted), None)
 
 
 def save_practitioner(
@@ -18,7 +32,8 @@ def save_practitioner(
     email: str | None = None,
     now: datetime,
 ) -> Practitioner:
-    """Create the practitioner, or update the contact details of the one with this name."""
+    """Create the practitioner, or update the contact details of the one with this name
+    (matched as `name_key` does: case and spacing do not make a new practitioner)."""
     clean = " ".join(name.split())
     if not clean:
         raise ValueError("name: must not be empty")
@@ -30,7 +45,7 @@ def save_practitioner(
         address = normalize_email(email) if email else None
     except ValueError as exc:
         raise ValueError(f"email: {exc}") from None
-    row = session.exec(select(Practitioner).where(Practitioner.name == clean)).first()
+    row = find_practitioner(session, clean)
     if row is None:
         row = Practitioner(name=clean, created_at=now)
     if e164:

@@ -18,6 +18,7 @@ from models import (
 )
 from scheduler.intake import TreatmentCreate
 from scheduler.plan import KINDS, SendWindow, plan_messages
+from scheduler.practitioners import find_practitioner
 from scheduler.registration_rules import (
     OPTED_OUT,
     PatientDetails,
@@ -148,7 +149,7 @@ def _upsert_patient(
 def _practitioner_id(session: Session, name: str | None, *, now: datetime) -> int | None:
     if not name:
         return None
-    found = session.exec(select(Practitioner).where(Practitioner.name == name)).first()
+    found = find_practitioner(session, name)
     if found is None:
         found = Practitioner(name=name, created_at=now)
         session.add(found)

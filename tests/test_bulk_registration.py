@@ -58,6 +58,9 @@ ROWS = [
     "Gus Twice,613-555-0107,,,sms,2026-11-24T12:00,Dr New,",  # 11 and 12: the same row twice
     "Gus Twice,613-555-0107,,,sms,2026-11-24T12:00,Dr New,",
     "Hal Nomail,613-555-0108,,,email,,,",  # 13: rejected, email channel without an address
+    # 14 and 15: practitioners already known, written in other cases and spacing.
+    "Ivy Case,613-555-0109,,,sms,2026-11-25T09:30,dr   OLD,",
+    "Jon Case,613-555-0110,,,sms,2026-11-25T09:45,DR NEW,",
 ]
 TEXT = "\n".join([HEADER, *ROWS]) + "\n"
 
@@ -190,6 +193,8 @@ def test_import_writes_what_registering_one_by_one_writes(
     assert statuses[3] == {"cancelled"} and statuses[7] == {"expired"}
     assert statuses[2] == {"pending"} and len(got["treatments"][got["lines"][2]][1]) == 6
     assert [row[0] for row in got["practitioners"]] == ["Dr New", "Dr Old"]
+    practitioner_of = {line: got["treatments"][i][0][1] for line, i in got["lines"].items()}
+    assert (practitioner_of[14], practitioner_of[15]) == ("Dr Old", "Dr New")
 
 
 def test_a_phone_registered_meanwhile_is_read_again_not_duplicated(
