@@ -76,9 +76,8 @@ def staff_list() -> None:
         state = "active" if staff.active else "deactivated"
         if staff.locked_until is not None and staff.locked_until > system_clock():
             state += f", locked until {local(staff.locked_until, settings.zone)}"
-        typer.echo(
-            f"{staff.id:>4}  {staff.email:<32} {staff.name:<24} {state}; last sign-in {last}"
-        )
+        name = staff.name or "-"
+        typer.echo(f"{staff.id:>4}  {staff.email:<32} {name:<24} {state}; last sign-in {last}")
 
 
 @staff_app.command("password")
