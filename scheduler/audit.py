@@ -12,6 +12,11 @@ _ACTOR_MAX = 320
 _TARGET_MAX = 100
 
 
+def patient_target(patient_id: int | None) -> str | None:
+    """How an event names the patient whose data it touched (None: no one patient)."""
+    return f"patient:{patient_id}" if patient_id is not None else None
+
+
 def record(
     session: Session,
     *,

@@ -9,7 +9,7 @@ from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from models import Practitioner, TreatmentStatus
-from scheduler import queries
+from scheduler import audit, queries
 from scheduler.intake import TreatmentCreate
 from scheduler.registration import RegistrationError, cancel_treatment, register_treatment
 from scheduler.web import api_models as m
@@ -59,7 +59,7 @@ def create_treatment(
         request,
         actor=actor,
         action="register",
-        target=f"patient:{done.patient.id}",
+        target=audit.patient_target(done.patient.id),
         detail=f"treatment:{treatment_id}",
         now=now,
     )
@@ -92,7 +92,7 @@ def list_treatments(
         performed_to=aware(performed_to, settings),
     )
     found = queries.list_treatments(db, filters, page=page)
-    target = f"patient:{patient_id}" if patient_id is not None else None
+    target = audit.patient_target(patient_id)
     audit_call(db, request, actor=actor, action="list_treatments", target=target, now=clock())
     return m.page_of(found, m.treatment_item)
 
@@ -110,7 +110,7 @@ def get_treatment(
         request,
         actor=actor,
         action="view_treatment",
-        target=f"patient:{found.patient.id}",
+        target=audit.patient_target(found.patient.id),
         detail=f"treatment:{treatment_id}",
         now=clock(),
     )
@@ -135,7 +135,7 @@ def cancel(
         request,
         actor=actor,
         action="cancel",
-        target=f"patient:{found.patient.id}",
+        target=audit.patient_target(found.patient.id),
         detail=f"treatment:{treatment_id}; {stopped} message(s) stopped",
         now=now,
     )

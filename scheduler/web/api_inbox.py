@@ -50,7 +50,7 @@ def list_messages(
         due_to=aware(due_to, settings),
     )
     found = queries.list_messages(db, filters, page=page)
-    target = f"patient:{patient_id}" if patient_id is not None else None
+    target = audit.patient_target(patient_id)
     audit_call(db, request, actor=actor, action="list_messages", target=target, now=clock())
     return m.page_of(found, m.message_item)
 
@@ -76,7 +76,7 @@ def resend(
         request,
         actor=actor,
         action="resend",
-        target=f"patient:{found.patient.id}",
+        target=audit.patient_target(found.patient.id),
         detail=f"message:{message_id}",
         now=now,
     )
@@ -103,7 +103,7 @@ def list_replies(
         level=level, handled=handled, patient_id=patient_id, practitioner_id=practitioner_id
     )
     found = queries.list_replies(db, filters, page=page)
-    target = f"patient:{patient_id}" if patient_id is not None else None
+    target = audit.patient_target(patient_id)
     audit_call(db, request, actor=actor, action="list_replies", target=target, now=clock())
     return m.page_of(found, m.reply_public)
 
@@ -137,7 +137,7 @@ def ack_alert(
     found = queries.alert_row(db, alert_id)
     if found is None:
         not_found("alert", alert_id)
-    target = f"patient:{found.patient.id}" if found.patient is not None else None
+    target = audit.patient_target(found.patient.id if found.patient is not None else None)
     # Added first: acknowledge_alert commits, and the audit row must go with the ack.
     audit.record(
         db, actor=actor, action="ack_alert", target=target, detail=f"alert:{alert_id}", now=now

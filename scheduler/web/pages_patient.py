@@ -56,7 +56,11 @@ def timeline_page(
     if timeline is None:
         raise HTTPException(status_code=404, detail="No such patient")
     audit.record(
-        db, actor=staff.email, action="view_timeline", target=f"patient:{patient_id}", now=clock()
+        db,
+        actor=staff.email,
+        action="view_timeline",
+        target=audit.patient_target(patient_id),
+        now=clock(),
     )
     db.commit()
     return render(
@@ -91,7 +95,7 @@ def _patient_of(db: Session, row: Treatment | OutboundMessage | InboundMessage |
 
 
 def _target(patient_id: int) -> str:
-    return f"patient:{patient_id}" if patient_id else "patient:unknown"
+    return audit.patient_target(patient_id or None) or "patient:unknown"
 
 
 def _home(patient_id: int, fallback: str = "/") -> str:
@@ -238,7 +242,7 @@ def _opt(
         db,
         actor=actor,
         action="opt_out" if out else "opt_in",
-        target=f"patient:{patient_id}",
+        target=audit.patient_target(patient_id),
         detail=f"{changed} message(s) {'cancelled' if out else 'revived'}",
         now=now,
     )

@@ -86,7 +86,11 @@ def register_page(
     found = db.get(Patient, patient) if patient is not None else None
     if found is not None:
         audit.record(
-            db, actor=staff.email, action="view_patient", target=f"patient:{found.id}", now=clock()
+            db,
+            actor=staff.email,
+            action="view_patient",
+            target=audit.patient_target(found.id),
+            now=clock(),
         )
         db.commit()
     return _form_page(request, db, _defaults(settings, clock(), found), patient=found)
@@ -135,7 +139,7 @@ def register(
                 db,
                 actor=staff.email,
                 action="register",
-                target=f"patient:{registered.patient.id}",
+                target=audit.patient_target(registered.patient.id),
                 detail=f"treatment:{treatment_id}",
                 now=now,
             )
@@ -160,7 +164,7 @@ def treatment_page(
         db,
         actor=staff.email,
         action="view_treatment",
-        target=f"patient:{detail.patient.id}",
+        target=audit.patient_target(detail.patient.id),
         detail=f"treatment:{treatment_id}",
         now=clock(),
     )
