@@ -10,7 +10,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -101,6 +101,22 @@ def postgres_database() -> Iterator[Engine]:
             if engine is not None:
                 engine.dispose()
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+Database = Callable[[], AbstractContextManager[Engine]]
+
+
+def databases_to_run(*, no_postgres: bool) -> tuple[list[tuple[str, Database]], str | None]:
+    """SQLite, then PostgreSQL if asked for and reachable; and why PostgreSQL was skipped."""
+    found: list[tuple[str, Database]] = [("SQLite", sqlite_database)]
+    if no_postgres:
+        return found, None
+    skipped = postgres_available()
+    if skipped:
+        print(f"\nPostgreSQL: skipped ({skipped})")
+    else:
+        found.append(("PostgreSQL", postgres_database))
+    return found, skipped
 
 
 # --- seeding --------------------------------------------------------------------------------

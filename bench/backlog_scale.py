@@ -34,11 +34,9 @@ from bench._common import (
     Seeder,
     analyze,
     bench_settings,
+    databases_to_run,
     environment_line,
-    postgres_available,
-    postgres_database,
     reset_to_pending,
-    sqlite_database,
     stop_on_sigterm,
     table,
 )
@@ -248,16 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         sizes = [10_000, 100_000, 1_000_000] if args.full else [10_000, 100_000]
     print(f"backlog_scale: {environment_line()}")
-    backends: list[tuple[str, Callable[[], AbstractContextManager[Engine]]]] = [
-        ("SQLite", sqlite_database)
-    ]
-    skipped = None
-    if not args.no_postgres:
-        skipped = postgres_available()
-        if skipped:
-            print(f"\nPostgreSQL: skipped ({skipped})")
-        else:
-            backends.append(("PostgreSQL", postgres_database))
+    backends, skipped = databases_to_run(no_postgres=args.no_postgres)
     results: dict[str, list[dict[str, Any]]] = {}
     for name, database in backends:
         rows = run_backend(database, sizes, reps)

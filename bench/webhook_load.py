@@ -36,10 +36,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bench._common import (
+    databases_to_run,
     environment_line,
-    postgres_available,
-    postgres_database,
-    sqlite_database,
     stop_on_sigterm,
     table,
 )
@@ -208,16 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  aftercare serve (uvicorn, 1 process, LOG_LEVEL=WARNING) vs an asyncio load generator"
         f" in this process; {seconds:.0f} s per phase after {plan.warmup:.0f} s warm-up"
     )
-    databases: list[tuple[str, Callable[[], AbstractContextManager[Engine]]]] = [
-        ("SQLite", sqlite_database)
-    ]
-    skipped = None
-    if not args.no_postgres:
-        skipped = postgres_available()
-        if skipped:
-            print(f"\nPostgreSQL: skipped ({skipped})")
-        else:
-            databases.append(("PostgreSQL", postgres_database))
+    databases, skipped = databases_to_run(no_postgres=args.no_postgres)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="aftercare_bench_logs_") as logs:
         for name, database in databases:
