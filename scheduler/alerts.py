@@ -47,24 +47,24 @@ def acknowledge_alert(session: Session, alert_id: int, *, by: str, now: datetime
     return alert
 
 
+def reachable_at(phone: str | None, email: str | None) -> list[Contact]:
+    """Where a page goes: by SMS, then by email, whichever of the two is set."""
+    found: list[Contact] = []
+    if phone:
+        found.append(("sms", phone))
+    if email:
+        found.append(("email", email))
+    return found
+
+
 def contacts_of(practitioner: Practitioner | None) -> list[Contact]:
     if practitioner is None or not practitioner.active:
         return []
-    found: list[Contact] = []
-    if practitioner.phone:
-        found.append(("sms", practitioner.phone))
-    if practitioner.email:
-        found.append(("email", practitioner.email))
-    return found
+    return reachable_at(practitioner.phone, practitioner.email)
 
 
 def oncall_contacts(settings: Settings) -> list[Contact]:
-    found: list[Contact] = []
-    if settings.oncall_phone:
-        found.append(("sms", settings.oncall_phone))
-    if settings.oncall_email:
-        found.append(("email", settings.oncall_email))
-    return found
+    return reachable_at(settings.oncall_phone, settings.oncall_email)
 
 
 @dataclass
