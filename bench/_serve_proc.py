@@ -62,7 +62,7 @@ def aftercare_serve(
             [
                 sys.executable,
                 "-c",
-                "from scheduler.cli import main; main()",
+                "from scheduler.cli.app import main; main()",
                 "serve",
                 "--host",
                 "127.0.0.1",

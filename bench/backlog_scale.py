@@ -45,8 +45,8 @@ from models import OutboundMessage, OutboxStatus
 from models.db import make_engine
 from scheduler.channels.console import ConsoleChannel
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.render import MessageRenderer
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 
 DUE = 1_000
 TARGET_RATIO = 1.5

@@ -42,10 +42,10 @@ from bench._common import (
 )
 from models import OutboundMessage
 from scheduler.channels.console import ConsoleChannel
-from scheduler.claims import claim_batch
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.render import MessageRenderer
+from scheduler.outbound.claims import claim_batch
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 
 BATCH = 100
 # Variants of the claim indexes: label, which of CLAIM_INDEXES exist.

@@ -33,8 +33,8 @@ from bench._common import (
 )
 from scheduler.channels.console import ConsoleChannel
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.render import MessageRenderer
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 
 BATCH = 100
 

@@ -1,6 +1,6 @@
 """Scheduling in the outbox vs the design we did not choose: one APScheduler job per message.
 
-Aftercare: N treatments registered through the CSV import path (`scheduler.csv_import`: each
+Aftercare: N treatments registered through the CSV import path (`followups.csv_import`: each
 row validated, then 1,000 rows per transaction: patients, treatments, 3 outbox rows each, with
 Core executemany). The alternative: the same CSV rows,
 validated the same way (`TreatmentCreate`) and planned the same way (`plan_messages`), each
@@ -42,11 +42,11 @@ from bench._results import write_results
 from models import Patient, Treatment
 from models.db import make_engine, session_scope
 from models.migrate import upgrade
-from scheduler.csv_import import import_csv
-from scheduler.intake import TreatmentCreate
-from scheduler.outbox import list_messages
-from scheduler.plan import KINDS, SendWindow, plan_messages
-from scheduler.registration import cancel_treatment
+from scheduler.followups.csv_import import import_csv
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.plan import KINDS, SendWindow, plan_messages
+from scheduler.followups.registration import cancel_treatment
+from scheduler.outbound.outbox import list_messages
 from scheduler.settings import Settings
 
 TARGET = 10.0

@@ -48,8 +48,8 @@ from bench._common import (
 from scheduler.channels.console import ConsoleChannel
 from scheduler.channels.twilio_sms import TwilioChannel
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.render import MessageRenderer
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 
 MAX_MESSAGES = 100
 LEVELS = (1, 2, 4, 8, 16)

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from bench._common import environment_line, median_time, ms, table
-from scheduler.triage import classify
+from scheduler.inbound.triage import classify
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "triage_replies.csv"
 HOSTILE = (

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from models import AuditEvent
 from models.db import session_scope
 from scheduler.settings import Settings
-from scheduler.staff import add_staff
+from scheduler.staff.accounts import add_staff
 from scheduler.web.session import encode, login_session
 
 TOKEN = "api_tok_7c1e0f5a9b2d4e86"

@@ -20,12 +20,12 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-import scheduler.cli_common
+import scheduler.cli.common
 from models import OutboundMessage, Patient, Treatment
 from models.db import make_engine
-from scheduler.cli import app
-from scheduler.compose import message_context
-from scheduler.render import MessageRenderer
+from scheduler.cli.app import app
+from scheduler.outbound.compose import message_context
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 SETTING_NAMES = frozenset(Settings.model_fields)
@@ -136,7 +136,7 @@ def cli_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     # Wide tables whatever the terminal: a folded cell would split the values the tests read.
-    monkeypatch.setattr(scheduler.cli_common.console, "width", 200)
+    monkeypatch.setattr(scheduler.cli.common.console, "width", 200)
     cli = Cli(tmp_path)
     try:
         yield cli

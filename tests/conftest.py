@@ -17,9 +17,9 @@ from models.db import make_engine
 from models.migrate import upgrade
 from scheduler.channels.base import Channel
 from scheduler.clock import Clock
-from scheduler.dispatch import Dispatcher
-from scheduler.render import MessageRenderer
-from scheduler.runtime import open_database
+from scheduler.ops.runtime import open_database
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("AFTERCARE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 from models import OutboundMessage
 from models.db import session_scope
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.intake import TreatmentCreate
-from scheduler.registration import register_treatment
-from scheduler.render import MessageRenderer
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import register_treatment
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")

@@ -17,7 +17,7 @@ from models import AuditEvent, StaffUser
 from models.db import session_scope
 from scheduler.clock import SimulatedClock
 from scheduler.settings import Settings
-from scheduler.staff import add_staff
+from scheduler.staff.accounts import add_staff
 from scheduler.web.app import create_app
 
 EMAIL = "nadia@clinic.example"

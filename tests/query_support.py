@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 
 from models import Alert, InboundMessage, OutboundMessage, OutboxStatus
 from models.db import session_scope
-from scheduler.intake import TreatmentCreate
-from scheduler.optout import opt_out
-from scheduler.registration import cancel_treatment, register_treatment
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import cancel_treatment, register_treatment
+from scheduler.outbound.optout import opt_out
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")

@@ -19,13 +19,13 @@ from sqlmodel import Session, col, select
 
 from models import OutboundMessage, Patient, Treatment
 from models.db import session_scope
-from scheduler.channels import build_channels
 from scheduler.channels.base import Channel
+from scheduler.channels.registry import build_channels
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher, PassReport
-from scheduler.intake import TreatmentCreate
-from scheduler.registration import register_treatment
-from scheduler.render import MessageRenderer
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import register_treatment
+from scheduler.outbound.dispatch import Dispatcher, PassReport
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")

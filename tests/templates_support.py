@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.render import MessageContext
+from scheduler.outbound.render import MessageContext
 
 KIND = "microneedling"
 

@@ -18,12 +18,12 @@ from twilio.request_validator import RequestValidator
 
 from models import Alert, InboundMessage
 from models.db import session_scope
-from scheduler.alerts import AlertNotifier, acknowledge_alert, parse_ack
-from scheduler.channels import build_channels
+from scheduler.channels.registry import build_channels
 from scheduler.clock import SimulatedClock
-from scheduler.intake import TreatmentCreate
-from scheduler.practitioners import save_practitioner
-from scheduler.registration import register_treatment
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.practitioners import save_practitioner
+from scheduler.followups.registration import register_treatment
+from scheduler.inbound.alerts import AlertNotifier, acknowledge_alert, parse_ack
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 
@@ -80,7 +80,7 @@ def clock() -> SimulatedClock:
 
 @pytest.fixture
 def engine(alert_settings: Settings) -> Iterator[Engine]:
-    from scheduler.runtime import open_database
+    from scheduler.ops.runtime import open_database
 
     engine = open_database(alert_settings)
     with session_scope(engine) as session:
@@ -263,8 +263,8 @@ def test_an_alert_with_nobody_to_page_is_not_retried_every_pass(
     database_url: str, clock: SimulatedClock
 ) -> None:
     """No practitioner contact and no on-call: the alert waits on Today, the job moves on."""
-    from scheduler.alerts import MAX_NOTIFY_ATTEMPTS
-    from scheduler.runtime import open_database
+    from scheduler.inbound.alerts import MAX_NOTIFY_ATTEMPTS
+    from scheduler.ops.runtime import open_database
 
     settings = make_settings(database_url)  # console channels, ONCALL_* unset
     engine = open_database(settings)

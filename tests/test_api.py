@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from models import OutboxStatus, Patient, Treatment
 from scheduler.clock import SimulatedClock
-from scheduler.optout import opt_out
+from scheduler.outbound.optout import opt_out
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

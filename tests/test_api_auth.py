@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 
 from scheduler.clock import SimulatedClock
 from scheduler.settings import Settings
-from scheduler.web import api, api_inbox
-from scheduler.web.api_auth import CSRF_HEADER, token_matches
+from scheduler.web.api import inbox as api_inbox
+from scheduler.web.api import treatments as api
+from scheduler.web.api.auth import CSRF_HEADER, token_matches
 from scheduler.web.app import create_app
 from scheduler.web.session import COOKIE_NAME
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from models import EarlyDeliveryReport, OutboundMessage, OutboxStatus
 from models.db import session_scope
-from scheduler.claims import claim_batch, finish
-from scheduler.delivery import replay_early_reports_for
-from scheduler.outbox import list_messages
+from scheduler.outbound.claims import claim_batch, finish
+from scheduler.outbound.delivery_reports import replay_early_reports_for
+from scheduler.outbound.outbox import list_messages
 from scheduler.settings import Settings
 
 

@@ -27,10 +27,10 @@ from twilio.request_validator import RequestValidator
 from models import Alert, OutboundMessage, Patient, Treatment
 from models.db import session_scope
 from scheduler.clock import system_clock
-from scheduler.replies import IncomingReply, receive_reply
-from scheduler.runtime import open_database
+from scheduler.inbound.replies import IncomingReply, receive_reply
+from scheduler.ops.runtime import open_database
 from scheduler.settings import Settings
-from scheduler.staff import add_staff
+from scheduler.staff.accounts import add_staff
 from scheduler.web.app import create_app
 
 # Real Chromium and a real server: seconds, not milliseconds.
@@ -245,8 +245,8 @@ def _seed_a_busy_morning(served: Served) -> int:
         ("Sofia Ramírez", "613-555-0163", "en", "Dr Paul Girard", 3),
         ("Jean-Philippe Côté", "613-555-0172", "fr", "Dr Paul Girard", 0),
     ]
-    from scheduler.intake import TreatmentCreate
-    from scheduler.registration import register_treatment
+    from scheduler.followups.intake import TreatmentCreate
+    from scheduler.followups.registration import register_treatment
 
     with session_scope(served.engine) as session:
         for name, phone, language, practitioner, days_ago in people:

@@ -18,19 +18,19 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, event
 
 from models.db import make_engine, session_scope
-from scheduler.csv_import import CsvFormatError, import_csv
-from scheduler.intake import TreatmentCreate, describe_error
-from scheduler.optout import opt_out
-from scheduler.plan import KINDS, PlannedMessage, SendWindow, plan_messages
-from scheduler.practitioners import save_practitioner
-from scheduler.registration import OPTED_OUT, RegistrationError, register_treatment
-from scheduler.registration_rules import (
+from scheduler.followups.csv_import import CsvFormatError, import_csv
+from scheduler.followups.intake import TreatmentCreate, describe_error
+from scheduler.followups.plan import KINDS, PlannedMessage, SendWindow, plan_messages
+from scheduler.followups.practitioners import save_practitioner
+from scheduler.followups.registration import OPTED_OUT, RegistrationError, register_treatment
+from scheduler.followups.registration_rules import (
     PatientDetails,
     new_patient_details,
     outbox_rows,
     updated_patient_details,
 )
-from scheduler.runtime import open_database
+from scheduler.ops.runtime import open_database
+from scheduler.outbound.optout import opt_out
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")

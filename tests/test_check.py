@@ -14,7 +14,7 @@ from conftest import make_settings
 
 from models.db import make_engine
 from models.migrate import head_revision, upgrade
-from scheduler.check import (
+from scheduler.ops.check import (
     CheckResult,
     check_api_token,
     check_channels,
@@ -26,7 +26,7 @@ from scheduler.check import (
     has_failures,
     run_checks,
 )
-from scheduler.render import MessageRenderer, default_templates_dir
+from scheduler.outbound.render import MessageRenderer, default_templates_dir
 from scheduler.settings import Settings
 
 PRODUCTION: dict[str, Any] = {

@@ -27,7 +27,7 @@ from sqlalchemy import inspect, text
 
 from models.db import make_engine
 from models.migrate import head_revision
-from scheduler.cli import app
+from scheduler.cli.app import app
 
 OUTBOX_COLUMNS = 10  # id, treatment, patient, step, channel, due, status, tries, provider id, note
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cli_support import Cli, Run, cli_in
 
-from scheduler.cli import app
+from scheduler.cli.app import app
 
 REPLIES = [
     "no fever but there's pus on my cheek",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.delivery_status import outbox_status_for, should_apply, status_rank
+from scheduler.outbound.delivery_status import outbox_status_for, should_apply, status_rank
 
 LIFECYCLE = ["accepted", "scheduled", "queued", "sending", "sent", "delivered", "read"]
 

@@ -12,9 +12,9 @@ from fakes.scripted_channel import ScriptedChannel
 from sqlalchemy import Engine
 
 from models import OutboxStatus
-from scheduler.claims import claim_batch
 from scheduler.clock import SimulatedClock
-from scheduler.render import MessageRenderer
+from scheduler.outbound.claims import claim_batch
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 

@@ -23,9 +23,9 @@ from models import OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
 from scheduler.channels.base import DeliveryError, ErrorKind
 from scheduler.clock import SimulatedClock
-from scheduler.optout import opt_in, opt_out
-from scheduler.registration import cancel_treatment
-from scheduler.render import MessageRenderer
+from scheduler.followups.registration import cancel_treatment
+from scheduler.outbound.optout import opt_in, opt_out
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from models import EarlyDeliveryReport
-from scheduler.delivery import EARLY_REPORT_TTL, record_delivery_report
-from scheduler.dispatch import Dispatcher
-from scheduler.render import MessageRenderer
+from scheduler.outbound.delivery_reports import EARLY_REPORT_TTL, record_delivery_report
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)

@@ -20,15 +20,15 @@ from sqlmodel import Session, col, select
 
 from models import OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
-from scheduler.channels import build_channels
 from scheduler.channels.base import Channel
+from scheduler.channels.registry import build_channels
 from scheduler.clock import SimulatedClock
-from scheduler.compose import message_context
 from scheduler.contacts import mask_email
-from scheduler.dispatch import Dispatcher, PassReport
-from scheduler.intake import TreatmentCreate
-from scheduler.registration import OPTED_OUT, register_treatment
-from scheduler.render import MessageRenderer, RenderedEmail
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import OPTED_OUT, register_treatment
+from scheduler.outbound.compose import message_context
+from scheduler.outbound.dispatch import Dispatcher, PassReport
+from scheduler.outbound.render import MessageRenderer, RenderedEmail
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

@@ -17,13 +17,13 @@ from sqlmodel import Session, select
 
 from models import Alert, InboundMessage
 from models.db import session_scope
-from scheduler.channels import build_channels
+from scheduler.channels.registry import build_channels
 from scheduler.clock import SimulatedClock
-from scheduler.intake import TreatmentCreate
-from scheduler.mailbox import DONE_KEYWORD
-from scheduler.registration import register_treatment
-from scheduler.reply_jobs import MailboxJob
-from scheduler.runtime import open_database
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import register_treatment
+from scheduler.inbound.jobs import MailboxJob
+from scheduler.inbound.mailbox import DONE_KEYWORD
+from scheduler.ops.runtime import open_database
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from scheduler.clock import SimulatedClock
-from scheduler.runtime import ServiceState
+from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduler.inbound_email import (
+from scheduler.inbound.email_parsing import (
     UnreadableEmail,
     attachment_names,
     html_to_text,
@@ -15,7 +15,7 @@ from scheduler.inbound_email import (
     reply_text,
     to_incoming,
 )
-from scheduler.mailbox import DONE_KEYWORD, UNREADABLE_KEYWORD, encode_folder, marks_for
+from scheduler.inbound.mailbox import DONE_KEYWORD, UNREADABLE_KEYWORD, encode_folder, marks_for
 
 NOW = datetime(2025, 11, 24, 20, 0, tzinfo=UTC)
 

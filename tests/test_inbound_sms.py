@@ -19,9 +19,9 @@ from twilio.request_validator import RequestValidator
 from models import Alert, InboundMessage, OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
 from scheduler.clock import SimulatedClock
-from scheduler.intake import TreatmentCreate
-from scheduler.practitioners import save_practitioner
-from scheduler.registration import register_treatment
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.practitioners import save_practitioner
+from scheduler.followups.registration import register_treatment
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

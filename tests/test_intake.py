@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from models import OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
 from scheduler.contacts import display_phone, mask_email, mask_phone, normalize_phone
-from scheduler.intake import TreatmentCreate, describe_error
-from scheduler.optout import opt_out
-from scheduler.registration import RegistrationError, register_treatment
+from scheduler.followups.intake import TreatmentCreate, describe_error
+from scheduler.followups.registration import RegistrationError, register_treatment
+from scheduler.outbound.optout import opt_out
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")

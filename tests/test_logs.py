@@ -20,8 +20,8 @@ from conftest import make_settings
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from scheduler.logs import REQUEST_ID, AccessLogFilter, StderrHandler, configure_logging
-from scheduler.redact import mask_text, redact_field
+from scheduler.ops.logs import REQUEST_ID, AccessLogFilter, StderrHandler, configure_logging
+from scheduler.ops.redact import mask_text, redact_field
 from scheduler.web.request_id import RequestIdMiddleware, request_id_from
 
 AFTERCARE = Path(sys.executable).with_name("aftercare")

@@ -15,7 +15,7 @@ import pytest
 from conftest import make_settings
 from fakes.imap_server import DovecotServer
 
-from scheduler.mailbox import (
+from scheduler.inbound.mailbox import (
     DONE_KEYWORD,
     UNREADABLE_KEYWORD,
     IncomingEmail,
@@ -254,7 +254,7 @@ def test_a_mail_whose_handler_fails_stays_unprocessed_and_is_handled_next_poll(
 ) -> None:
     failing = dovecot.append(mail("first", subject="Re: boom"), folder=folder)
     fine = dovecot.append(mail("second"), folder=folder)
-    caplog.set_level(logging.DEBUG, logger="scheduler.mailbox")
+    caplog.set_level(logging.DEBUG, logger="scheduler.inbound.mailbox")
 
     report = poll_mailbox(settings, Collector(fail_on=("boom",)), now=NOW)
 
@@ -306,7 +306,7 @@ def test_an_unreadable_mail_is_left_for_staff_and_logged_once(
     junk = dovecot.append(b"this is not an email at all\r\n", folder=folder)
     dovecot.append(mail("readable"), folder=folder)
     handle = Collector()
-    caplog.set_level(logging.WARNING, logger="scheduler.mailbox")
+    caplog.set_level(logging.WARNING, logger="scheduler.inbound.mailbox")
 
     first = poll_mailbox(settings, handle, now=NOW)
     second = poll_mailbox(settings, handle, now=NOW)

@@ -18,13 +18,13 @@ from twilio.request_validator import RequestValidator
 from models import Alert, InboundMessage, OutboundMessage
 from models.db import make_engine, session_scope
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.intake import TreatmentCreate
-from scheduler.metrics import Metrics, webhook_outcome
-from scheduler.registration import register_treatment
-from scheduler.render import MessageRenderer
-from scheduler.runtime import ServiceState
-from scheduler.service import DispatchJob
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import register_treatment
+from scheduler.ops.metrics import Metrics, webhook_outcome
+from scheduler.ops.runtime import ServiceState
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
+from scheduler.service.process import DispatchJob
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

@@ -14,11 +14,11 @@ from models import OutboundMessage, OutboxStatus
 from models.db import session_scope
 from scheduler.channels.base import DeliveryError, ErrorKind
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.optout import opt_out
-from scheduler.outbox import MessageNotFound, resend_message
-from scheduler.registration import cancel_treatment
-from scheduler.render import MessageRenderer
+from scheduler.followups.registration import cancel_treatment
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.optout import opt_out
+from scheduler.outbound.outbox import MessageNotFound, resend_message
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 PHONE = "+16135550142"

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.web.page_format import age, json_list, local_time, step_label
-from scheduler.web.page_render import safe_next
-from scheduler.web.register_form import parse_register_form, registration_error
+from scheduler.web.pages.formatting import age, json_list, local_time, step_label
+from scheduler.web.pages.register_form import parse_register_form, registration_error
+from scheduler.web.pages.rendering import safe_next
 
 TORONTO = ZoneInfo("America/Toronto")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 10:00 in Toronto

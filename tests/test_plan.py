@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.plan import (
+from scheduler.followups.plan import (
     KINDS,
     Action,
     SendWindow,

@@ -16,10 +16,10 @@ from models import OutboundMessage, OutboxStatus, Treatment
 from models.db import make_engine, session_scope
 from models.migrate import is_up_to_date, upgrade
 from scheduler.clock import SimulatedClock
-from scheduler.intake import TreatmentCreate
-from scheduler.registration import cancel_treatment, register_treatment
-from scheduler.render import MessageRenderer
-from scheduler.runtime import StartupError, open_database
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import cancel_treatment, register_treatment
+from scheduler.ops.runtime import StartupError, open_database
+from scheduler.outbound.render import MessageRenderer
 
 pytestmark = pytest.mark.postgres
 

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from models import Practitioner, Treatment
 from models.db import session_scope
-from scheduler.intake import TreatmentCreate
-from scheduler.practitioners import find_practitioner, name_key, save_practitioner
-from scheduler.registration import register_treatment
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.practitioners import find_practitioner, name_key, save_practitioner
+from scheduler.followups.registration import register_treatment
 from scheduler.settings import Settings
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)

@@ -28,18 +28,18 @@ from sqlmodel import Session
 
 from models import Alert, InboundMessage, OutboundMessage, OutboxStatus
 from models.db import session_scope
-from scheduler import queries
-from scheduler.queries import (
+from scheduler.ops.runtime import open_database
+from scheduler.settings import Settings
+from scheduler.staff import queries
+from scheduler.staff.queries import (
     AlertFilter,
     MessageFilter,
     PageRequest,
     ReplyFilter,
     TreatmentFilter,
 )
-from scheduler.runtime import open_database
-from scheduler.settings import Settings
-from scheduler.timeline import EntryKind, merge_timeline, patient_timeline
-from scheduler.today import local_day_bounds, today
+from scheduler.staff.timeline import EntryKind, merge_timeline, patient_timeline
+from scheduler.staff.today import local_day_bounds, today
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import threading
 import pytest
 from fakes.twilio_server import max_in_window
 
-from scheduler.ratelimit import WINDOW_SECONDS, RateLimiter
+from scheduler.outbound.ratelimit import WINDOW_SECONDS, RateLimiter
 
 
 @pytest.mark.parametrize("rate", [0.5, 1.0, 2.5, 10.0, 33.0])

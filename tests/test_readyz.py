@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from models.db import make_engine
 from models.migrate import head_revision, upgrade
 from scheduler.clock import SimulatedClock
-from scheduler.runtime import ServiceState
+from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

@@ -1,4 +1,4 @@
-"""A claim left by a dead process is taken again, never re-sent blindly (scheduler.recovery)."""
+"""A claim left by a dead process is taken again, never re-sent blindly (outbound.recovery)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from models import OutboundMessage, OutboxStatus, Patient, Treatment
-from scheduler.channels import build_channels
 from scheduler.channels.base import OutgoingMessage
-from scheduler.claims import claim_batch, recover_stale
+from scheduler.channels.registry import build_channels
 from scheduler.clock import SimulatedClock
-from scheduler.compose import compose
-from scheduler.recovery import AWAITING_CHECK, UNKNOWN_OUTCOME, may_send
-from scheduler.render import MessageRenderer
+from scheduler.outbound.claims import claim_batch, recover_stale
+from scheduler.outbound.compose import compose
+from scheduler.outbound.recovery import AWAITING_CHECK, UNKNOWN_OUTCOME, may_send
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 

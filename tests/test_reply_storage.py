@@ -18,13 +18,13 @@ from sqlmodel import Session, col, select
 
 from models import Alert, InboundMessage, OutboundMessage, OutboxStatus
 from models.db import session_scope
-from scheduler.intake import TreatmentCreate
-from scheduler.notices import NoticeRenderer
-from scheduler.practitioners import save_practitioner
-from scheduler.registration import register_treatment
-from scheduler.replies import IncomingReply, ReplyOutcome, receive_reply
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.practitioners import save_practitioner
+from scheduler.followups.registration import register_treatment
+from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.inbound.replies import IncomingReply, ReplyOutcome, receive_reply
 from scheduler.settings import Settings
-from scheduler.web import webhooks
+from scheduler.web import twilio_webhooks as webhooks
 
 TORONTO = ZoneInfo("America/Toronto")
 PERFORMED = datetime(2026, 11, 24, 14, 0, tzinfo=TORONTO)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentInfo, count_segments
+from scheduler.outbound.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentInfo, count_segments
 
 EMOJI = "\N{SMILING FACE WITH SMILING EYES}"  # outside the BMP: a UTF-16 surrogate pair
 

@@ -22,8 +22,8 @@ from cli_support import Cli, clean_environ, cli_in
 from sqlmodel import Session, select
 
 from models import OutboundMessage, Patient
-from scheduler.compose import message_context
-from scheduler.render import MessageRenderer
+from scheduler.outbound.compose import message_context
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 
 AFTERCARE = Path(sys.executable).with_name("aftercare")  # the venv's console script

@@ -12,13 +12,13 @@ from sqlalchemy import Engine
 
 from models.db import make_engine, session_scope
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.intake import TreatmentCreate
-from scheduler.metrics import Metrics
-from scheduler.registration import register_treatment
-from scheduler.render import MessageRenderer
-from scheduler.runtime import ServiceState
-from scheduler.service import DispatchJob
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import register_treatment
+from scheduler.ops.metrics import Metrics
+from scheduler.ops.runtime import ServiceState
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
+from scheduler.service.process import DispatchJob
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

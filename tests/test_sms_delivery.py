@@ -29,10 +29,10 @@ from sms_support import (
 from sqlalchemy import Engine
 
 from models import OutboxStatus
-from scheduler.compose import message_context
 from scheduler.contacts import mask_phone
-from scheduler.registration import OPTED_OUT
-from scheduler.render import MessageRenderer
+from scheduler.followups.registration import OPTED_OUT
+from scheduler.outbound.compose import message_context
+from scheduler.outbound.render import MessageRenderer
 
 
 @pytest.fixture

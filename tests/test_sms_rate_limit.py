@@ -23,8 +23,8 @@ from sms_support import (
 from sqlalchemy import Engine
 
 from models import OutboxStatus
-from scheduler.ratelimit import RateLimiter
-from scheduler.render import MessageRenderer
+from scheduler.outbound.ratelimit import RateLimiter
+from scheduler.outbound.render import MessageRenderer
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from fakes.smtp_server import FAULTS, Fault, Mode, SmtpSink, TestCert, free_port
 from scheduler.channels.base import DeliveryError, ErrorKind, OutgoingMessage
 from scheduler.channels.smtp_email import SmtpChannel
 from scheduler.contacts import mask_email as mask_address
+from scheduler.outbound.unsubscribe_tokens import unsubscribe_url
 from scheduler.settings import Settings
-from scheduler.unsubscribe import unsubscribe_url
 
 FROM = "Clinique Éclat Santé <soins@clinique-eclat.example>"
 FROM_ADDR = "soins@clinique-eclat.example"

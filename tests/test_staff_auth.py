@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 from models import Patient, StaffUser
 from models.db import session_scope
 from scheduler.settings import Settings
-from scheduler.staff import (
+from scheduler.staff.accounts import (
     StaffError,
     add_staff,
     authenticate,
@@ -25,7 +25,7 @@ from scheduler.staff import (
     require_staff,
     verify_password,
 )
-from scheduler.web.pages_auth import LOGIN_FAILED
+from scheduler.web.pages.login import LOGIN_FAILED
 from scheduler.web.session import COOKIE_NAME, session_staff
 
 PAGES = ["/", "/treatments/new", "/patients", "/patients/1", "/inbox", "/alerts", "/import"]

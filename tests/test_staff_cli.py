@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 
 from models import AuditEvent, StaffUser
 from models.db import session_scope
-from scheduler import audit
-from scheduler.cli import app
-from scheduler.staff import verify_password
+from scheduler.cli.app import app
+from scheduler.staff import audit
+from scheduler.staff.accounts import verify_password
 
 PASSWORD = "correct horse battery"
 

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, func, select
 
 from models import Alert, InboundMessage, OutboundMessage, Patient, Treatment
 from models.db import session_scope
-from scheduler.intake import TreatmentCreate
-from scheduler.registration import register_treatment
-from scheduler.replies import IncomingReply, receive_reply
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import register_treatment
+from scheduler.inbound.replies import IncomingReply, receive_reply
 from scheduler.settings import Settings
 
 FORM = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from templates_support import KIND, SAMPLE
 
-from scheduler.render import (
+from scheduler.outbound.render import (
     PARTS,
     MessageContext,
     MessageRenderer,

@@ -8,7 +8,7 @@ import pytest
 from jinja2 import TemplateNotFound, UndefinedError
 from templates_support import KIND, SAMPLE
 
-from scheduler.render import (
+from scheduler.outbound.render import (
     MessageContext,
     MessageRenderer,
     MessageTemplateNotFound,

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from scheduler import triage_lexicon as lexicon
-from scheduler.triage import LEVELS, Triage, classify, keyword_of, normalise
+from scheduler.inbound import triage_lexicon as lexicon
+from scheduler.inbound.triage import LEVELS, Triage, classify, keyword_of, normalise
 
 URGENT, CONCERN, ROUTINE = "urgent", "concern", "routine"
 

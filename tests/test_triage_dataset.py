@@ -178,7 +178,7 @@ def rows() -> list[Row]:
 def scored(rows: list[Row]) -> list[Scored]:
     """Every row classified once; the report file is written here so any metric test leaves it."""
     # Imported here so the dataset checks still run while the classifier is being written.
-    from scheduler.triage import classify
+    from scheduler.inbound.triage import classify
 
     results = []
     for row in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from scheduler.twilio_signature import is_valid_twilio_request
+from scheduler.web.twilio_signature import is_valid_twilio_request
 
 TOKEN = "12345678901234567890123456789012"
 URL = "https://clinic.example/webhooks/twilio/status"

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from scheduler.unsubscribe import make_token, read_token, unsubscribe_url
+from scheduler.outbound.unsubscribe_tokens import make_token, read_token, unsubscribe_url
 
 SECRET = "test-secret-3f1c9a"
 

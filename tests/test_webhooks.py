@@ -18,10 +18,10 @@ from models import EarlyDeliveryReport, OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
 from scheduler.channels.base import OutgoingMessage
 from scheduler.clock import SimulatedClock
-from scheduler.dispatch import Dispatcher
-from scheduler.intake import TreatmentCreate
-from scheduler.registration import OPTED_OUT, register_treatment
-from scheduler.render import MessageRenderer
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import OPTED_OUT, register_treatment
+from scheduler.outbound.dispatch import Dispatcher
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 

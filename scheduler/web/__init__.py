@@ -1,1 +1,0 @@
-"""The HTTP side: health, webhooks, JSON API and staff pages (FastAPI)."""

@@ -9,12 +9,14 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock, system_clock
-from scheduler.metrics import Metrics
-from scheduler.notices import NoticeRenderer
-from scheduler.runtime import ServiceState
+from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.ops.metrics import Metrics
+from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
-from scheduler.web import api, api_inbox, error_pages, health, metrics, unsubscribe, webhooks
-from scheduler.web import pages as staff_pages
+from scheduler.web import error_pages, health, metrics_endpoint, twilio_webhooks, unsubscribe_page
+from scheduler.web.api import inbox as api_inbox
+from scheduler.web.api import treatments as api
+from scheduler.web.pages import router as staff_pages
 from scheduler.web.request_id import RequestIdMiddleware
 
 Hook = Callable[[], None]
@@ -51,13 +53,13 @@ def create_app(
     app.state.metrics = metrics_registry or Metrics()
     # One Jinja environment for the app: its compiled templates are reused by every reply.
     app.state.notices = NoticeRenderer()
-    app.state.webhook_limiter = webhooks.db_limiter()
+    app.state.webhook_limiter = twilio_webhooks.db_limiter()
     app.add_middleware(RequestIdMiddleware)
     error_pages.install(app)
     app.include_router(health.router)
-    app.include_router(metrics.router)
-    app.include_router(webhooks.router)
-    app.include_router(unsubscribe.router)
+    app.include_router(metrics_endpoint.router)
+    app.include_router(twilio_webhooks.router)
+    app.include_router(unsubscribe_page.router)
     app.include_router(api.router)
     app.include_router(api_inbox.router)
     app.include_router(staff_pages.router)

@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.clock import Clock
-from scheduler.metrics import Metrics
-from scheduler.notices import NoticeRenderer
-from scheduler.runtime import ServiceState
+from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.ops.metrics import Metrics
+from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
 
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from scheduler.web.page_render import render
+from scheduler.web.pages.rendering import render
 
 # Machine-facing paths, and the patient-facing unsubscribe page (which is not a staff page).
 NOT_PAGES = (

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.migrate import head_revision
 from scheduler.clock import Clock
-from scheduler.runtime import ServiceState
+from scheduler.ops.runtime import ServiceState
 from scheduler.web.deps import ClockDep, EngineDep, StateDep
 
 router = APIRouter(tags=["probes"])

@@ -8,7 +8,7 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scheduler.logs import REQUEST_ID
+from scheduler.ops.logs import REQUEST_ID
 
 HEADER = "X-Request-ID"
 # What nginx ($request_id), load balancers and tracing tools send; anything else could forge log

@@ -1,0 +1,40 @@
+"""What every `aftercare` command uses: the console, error exits, settings and the database."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy import Engine
+
+from scheduler.followups.intake import describe_error
+from scheduler.ops.runtime import StartupError, open_database
+from scheduler.settings import Settings
+
+# Piped output (scripts, CI logs) gets room for the tables instead of the 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def fail(message: str) -> NoReturn:
+    """Print `error: message` on stderr and exit with status 1."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; an invalid value is a clean error exit."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        fail(f"configuration: {describe_error(exc)}")
+
+
+def database(settings: Settings) -> Engine:
+    """The engine, with the schema current, or a clean error exit."""
+    try:
+        return open_database(settings)
+    except StartupError as exc:
+        fail(str(exc))

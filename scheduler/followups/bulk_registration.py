@@ -1,0 +1,300 @@
+"""Many registrations at once: the rows `register_treatment` would write, a chunk per statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import Connection, Dialect, Engine, Insert, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import SQLModel, col
+
+from models import OutboundMessage, Patient, Practitioner, Treatment, TreatmentStatus
+from models.types import UTCDateTime
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.plan import KINDS, SendWindow, plan_from_date
+from scheduler.followups.practitioners import name_key
+from scheduler.followups.registration_rules import (
+    PatientDetails,
+    new_patient_details,
+    outbox_rows,
+    updated_patient_details,
+)
+from scheduler.settings import Settings
+
+CHUNK_ROWS = 1_000
+
+
+class Accepted(NamedTuple):
+    """A request that passed every rule, with its aware treatment instant."""
+
+    request: TreatmentCreate
+    performed_at: datetime
+
+
+class _Instants:
+    """Datetimes in the driver's form, each distinct one converted once.
+
+    A file's rows share a few instants (now, each date's due times), and converting them per
+    row through the column type was a third of the write time. The conversion is the column
+    type's own, so what is stored is what `register_treatment` stores.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        column_type = UTCDateTime()  # the type of every datetime column
+        self._convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+        self._seen: dict[datetime, Any] = {}
+
+    def __call__(self, moment: datetime) -> Any:
+        found = self._seen.get(moment)
+        if found is None:
+            found = self._seen[moment] = self._convert(moment) if self._convert else moment
+        return found
+
+
+class _Converted(TypeDecorator[Any]):
+    """A UTC datetime parameter that `_Instants` already converted: bound as it is."""
+
+    impl = DateTime(timezone=True)  # still what PostgreSQL casts the parameter to
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+def _insert(model: type[SQLModel], instants: Sequence[str]) -> Insert:
+    """INSERT whose datetime parameters `x` come as `at_x`, already converted by `_Instants`."""
+    table = cast(Any, model).__table__
+    return insert(table).values(
+        {name: bindparam(f"at_{name}", type_=_Converted()) for name in instants}
+    )
+
+
+_INSERT_PATIENT = _insert(Patient, ["consent_at", "created_at"])
+_INSERT_PRACTITIONER = _insert(Practitioner, ["created_at"])
+_INSERT_TREATMENT = _insert(Treatment, ["performed_at", "created_at"])
+_INSERT_MESSAGE = _insert(
+    OutboundMessage, ["due_at", "expires_at", "next_attempt_at", "updated_at"]
+)
+_UPDATE_PATIENT = (
+    update(Patient)
+    .where(col(Patient.id) == bindparam("b_id"))
+    .values(
+        name=bindparam("b_name"),
+        email=bindparam("b_email"),
+        language=bindparam("b_language"),
+        preferred_channel=bindparam("b_preferred_channel"),
+    )
+)
+
+
+class _Patient(NamedTuple):
+    id: int
+    details: PatientDetails
+    opted_out: bool
+
+
+class BulkRegistration:
+    """Writes chunks of accepted requests for one import; what it learns carries over."""
+
+    def __init__(self, engine: Engine, *, settings: Settings, now: datetime) -> None:
+        self.engine, self.settings, self.now = engine, settings, now
+        self.at = _Instants(engine.dialect)
+        # Practitioners are few (keyed by `name_key`), and a file's treatments share a few dates.
+        self.practitioners: dict[str, int] = {}
+        self.plans: dict[tuple[date, str, str, bool], list[dict[str, Any]]] = {}
+
+    def write(self, chunk: Sequence[Accepted]) -> list[int]:
+        """One transaction: patients, practitioners, treatments, outbox; the treatment ids."""
+        if not chunk:
+            return []
+        try:
+            return self._write_once(chunk)
+        except IntegrityError:
+            # Someone registered one of these phones or practitioners between our read and our
+            # insert; the chunk rolled back whole, and reading again finds their rows.
+            return self._write_once(chunk)
+
+    def _write_once(self, chunk: Sequence[Accepted]) -> list[int]:
+        requests = [a.request for a in chunk]
+        with self.engine.begin() as conn:
+            patients = self._upsert_patients(conn, requests)
+            new_practitioners = self._practitioner_ids(conn, requests)
+            practitioners = {**self.practitioners, **new_practitioners}
+            now = self.at(self.now)
+            treatment_ids = _insert_returning_ids(
+                conn,
+                _INSERT_TREATMENT,
+                [
+                    {
+                        "patient_id": patients[a.request.phone].id,
+                        "practitioner_id": practitioners.get(
+                            name_key(a.request.practitioner or "")
+                        ),
+                        "kind": a.request.kind,
+                        "at_performed_at": self.at(a.performed_at),
+                        "status": TreatmentStatus.ACTIVE.value,
+                        "at_created_at": now,
+                        "cancelled_at": None,
+                    }
+                    for a in chunk
+                ],
+            )
+            messages = [
+                {"treatment_id": treatment_id, **row}
+                for a, treatment_id in zip(chunk, treatment_ids, strict=True)
+                for row in self._outbox(a, patients[a.request.phone].opted_out)
+            ]
+            conn.execute(_INSERT_MESSAGE, messages)
+        # Only once committed: a rolled-back chunk's practitioners do not exist.
+        self.practitioners.update(new_practitioners)
+        return treatment_ids
+
+    def _outbox(self, accepted: Accepted, opted_out: bool) -> list[dict[str, Any]]:
+        """The treatment's outbox rows but its id; treatments on one date share them."""
+        request, zone = accepted.request, self.settings.zone
+        key = (
+            accepted.performed_at.astimezone(zone).date(),
+            request.kind,
+            request.channel,
+            opted_out,
+        )
+        rows = self.plans.get(key)
+        if rows is None:
+            window = SendWindow(*self.settings.window)
+            plan = plan_from_date(key[0], zone, window, KINDS[request.kind])
+            rows = self.plans[key] = [
+                {
+                    "step": row.step,
+                    "channel": row.channel,
+                    "at_due_at": self.at(row.due_at),
+                    "at_expires_at": self.at(row.expires_at),
+                    "status": row.status.value,
+                    "attempts": 0,
+                    "at_next_attempt_at": self.at(row.due_at),
+                    "error_code": row.error_code,
+                    "last_error": row.last_error,
+                    "at_updated_at": self.at(self.now),
+                }
+                for row in outbox_rows(plan, request.channel, opted_out=opted_out, now=self.now)
+            ]
+        return rows
+
+    def _upsert_patients(
+        self, conn: Connection, requests: list[TreatmentCreate]
+    ) -> dict[str, _Patient]:
+        """One row per phone, as `register_treatment` keeps it: created once, then updated."""
+        phones = list(dict.fromkeys(r.phone for r in requests))
+        stored = {
+            row.phone: _Patient(
+                row.id,
+                PatientDetails(row.name, row.email, row.language, row.preferred_channel),
+                row.opted_out_at is not None,
+            )
+            for row in conn.execute(
+                select(
+                    col(Patient.id),
+                    col(Patient.phone),
+                    col(Patient.name),
+                    col(Patient.email),
+                    col(Patient.language),
+                    col(Patient.preferred_channel),
+                    col(Patient.opted_out_at),
+                ).where(col(Patient.phone).in_(phones))
+            )
+        }
+        final: dict[str, PatientDetails] = {}
+        first: dict[str, TreatmentCreate] = {}
+        for request in requests:
+            if request.phone in final:
+                final[request.phone] = updated_patient_details(final[request.phone], request)
+            elif request.phone in stored:
+                final[request.phone] = updated_patient_details(
+                    stored[request.phone].details, request
+                )
+            else:
+                first[request.phone] = request
+                final[request.phone] = new_patient_details(
+                    request, default_language=self.settings.default_language
+                )
+        changed = [
+            _patient_update(stored[phone].id, final[phone])
+            for phone in phones
+            if phone in stored and final[phone] != stored[phone].details
+        ]
+        if changed:
+            conn.execute(_UPDATE_PATIENT, changed)
+        now = self.at(self.now)
+        new_rows = [
+            {
+                "phone": phone,
+                "name": final[phone].name,
+                "email": final[phone].email,
+                "language": final[phone].language,
+                "preferred_channel": final[phone].preferred_channel,
+                "consent_source": request.consent_source,
+                "at_consent_at": now,
+                "opted_out_at": None,
+                "at_created_at": now,
+            }
+            for phone, request in first.items()
+        ]
+        found = {phone: stored[phone] for phone in phones if phone in stored}
+        if new_rows:
+            # The phone tells which id is whose, so RETURNING may come back in any order.
+            returning = _INSERT_PATIENT.returning(col(Patient.id), col(Patient.phone))
+            for patient_id, phone in conn.execute(returning, new_rows):
+                assert patient_id is not None, "an inserted row has its id"
+                found[phone] = _Patient(patient_id, final[phone], False)
+        return found
+
+    def _practitioner_ids(
+        self, conn: Connection, requests: list[TreatmentCreate]
+    ) -> dict[str, int]:
+        """Ids, by `name_key`, of the practitioners named here for the first time; created when
+        unknown, under the first spelling met."""
+        spelled: dict[str, str] = {}
+        for request in requests:
+            if request.practitioner:
+                key = name_key(request.practitioner)
+                if key not in self.practitioners:
+                    spelled.setdefault(key, request.practitioner)
+        if not spelled:
+            return {}
+        found: dict[str, int] = {}
+        query = select(col(Practitioner.name), col(Practitioner.id)).order_by(col(Practitioner.id))
+        for name, practitioner_id in conn.execute(query):
+            assert practitioner_id is not None, "a stored row has its id"
+            found.setdefault(name_key(name), practitioner_id)  # the oldest of two spellings
+        found = {key: found[key] for key in spelled if key in found}
+        missing = [key for key in spelled if key not in found]
+        now = self.at(self.now)
+        rows = [{"name": spelled[key], "active": True, "at_created_at": now} for key in missing]
+        found.update(
+            zip(missing, _insert_returning_ids(conn, _INSERT_PRACTITIONER, rows), strict=True)
+        )
+        return found
+
+
+def _patient_update(patient_id: int, details: PatientDetails) -> dict[str, Any]:
+    return {
+        "b_id": patient_id,
+        "b_name": details.name,
+        "b_email": details.email,
+        "b_language": details.language,
+        "b_preferred_channel": details.preferred_channel,
+    }
+
+
+def _insert_returning_ids(
+    conn: Connection, statement: Insert, rows: list[dict[str, Any]]
+) -> list[int]:
+    if not rows:
+        return []
+    table = statement.table
+    returning = statement.returning(table.c.id, sort_by_parameter_order=True)
+    ids = list(conn.execute(returning, rows).scalars())
+    assert len(ids) == len(rows) and None not in ids, "an insert returns one id per row"
+    return cast(list[int], ids)

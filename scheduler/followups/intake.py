@@ -1,0 +1,91 @@
+"""What staff submit to register a treatment: one model for the CLI, CSV rows and the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scheduler.contacts import normalize_email, normalize_phone
+from scheduler.followups.plan import KINDS
+
+
+class TreatmentCreate(BaseModel):
+    """A treatment to register; `performed_at` without an offset is clinic-local time."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    phone: str
+    email: str | None = None
+    language: Literal["en", "fr"] | None = None
+    channel: Literal["sms", "email", "both"] = "sms"
+    performed_at: datetime | None = None
+    practitioner: str | None = Field(default=None, max_length=200)
+    kind: str = "microneedling"
+    consent_source: str = Field(default="in-clinic", min_length=1, max_length=50)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalize_phone(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return normalize_email(value) if value else None
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or None
+        if value is not None and value not in ("en", "fr"):
+            raise ValueError(f"unknown language {value!r} (use en or fr)")
+        return value
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or "sms"
+        if value not in ("sms", "email", "both"):
+            raise ValueError(f"unknown channel {value!r} (use sms, email or both)")
+        return value
+
+    @field_validator("performed_at", mode="before")
+    @classmethod
+    def _empty_is_now(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("practitioner", "email", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or "microneedling"
+        if value not in KINDS:
+            raise ValueError(f"unknown treatment kind {value!r} (known: {', '.join(KINDS)})")
+        return value
+
+    def needs_email(self) -> bool:
+        return self.channel in ("email", "both")
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line a person can act on, e.g. "phone: '12345' is not a valid phone number"."""
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "input"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif error["type"] == "missing":
+            message = "is required"
+        parts.append(f"{field}: {message}")
+    return "; ".join(parts)

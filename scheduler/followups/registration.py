@@ -1,0 +1,162 @@
+"""Registering and cancelling treatments: the rows a registration writes into the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from models import (
+    OutboundMessage,
+    OutboxStatus,
+    Patient,
+    Practitioner,
+    Treatment,
+    TreatmentStatus,
+)
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.plan import KINDS, SendWindow, plan_messages
+from scheduler.followups.practitioners import find_practitioner
+from scheduler.followups.registration_rules import (
+    OPTED_OUT,
+    PatientDetails,
+    RegistrationError,
+    new_patient_details,
+    outbox_rows,
+    performed_instant,
+    updated_patient_details,
+)
+from scheduler.settings import Settings
+
+__all__ = [
+    "OPTED_OUT",
+    "Registered",
+    "RegistrationError",
+    "cancel_treatment",
+    "register_treatment",
+]
+
+
+@dataclass
+class Registered:
+    treatment: Treatment
+    patient: Patient
+    messages: list[OutboundMessage]
+    warnings: list[str] = field(default_factory=list)
+
+
+def register_treatment(
+    session: Session, request: TreatmentCreate, *, settings: Settings, now: datetime
+) -> Registered:
+    """Validate the cross-field rules, then write patient, treatment and outbox rows (no commit)."""
+    performed_at = performed_instant(request, zone=settings.zone, now=now)
+    patient = _upsert_patient(session, request, settings=settings, now=now)
+    practitioner_id = _practitioner_id(session, request.practitioner, now=now)
+    treatment = Treatment(
+        patient_id=_id(patient),
+        practitioner_id=practitioner_id,
+        kind=request.kind,
+        performed_at=performed_at,
+        created_at=now,
+    )
+    session.add(treatment)
+    session.flush()
+
+    plan = plan_messages(
+        performed_at, settings.zone, SendWindow(*settings.window), KINDS[request.kind]
+    )
+    messages = [
+        OutboundMessage(
+            treatment_id=_id(treatment),
+            step=row.step,
+            channel=row.channel,
+            due_at=row.due_at,
+            expires_at=row.expires_at,
+            next_attempt_at=row.due_at,
+            status=row.status,
+            error_code=row.error_code,
+            last_error=row.last_error,
+            updated_at=now,
+        )
+        for row in outbox_rows(
+            plan, request.channel, opted_out=patient.opted_out_at is not None, now=now
+        )
+    ]
+    session.add_all(messages)
+    session.flush()
+
+    warnings = []
+    if patient.opted_out_at is not None:
+        warnings.append(
+            "this patient has opted out: no message will be sent until they reply START"
+        )
+    if any(m.status == OutboxStatus.EXPIRED for m in messages):
+        warnings.append("some steps were already past their useful life and will not be sent")
+    return Registered(treatment, patient, messages, warnings)
+
+
+def cancel_treatment(session: Session, treatment_id: int, *, now: datetime) -> int:
+    """Cancel a treatment and its unsent messages; returns how many messages were stopped."""
+    treatment = session.get(Treatment, treatment_id)
+    if treatment is None:
+        raise RegistrationError(f"no treatment with id {treatment_id}")
+    if treatment.status != TreatmentStatus.CANCELLED:
+        treatment.status = TreatmentStatus.CANCELLED
+        treatment.cancelled_at = now
+        session.add(treatment)
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            col(OutboundMessage.treatment_id) == treatment_id,
+            col(OutboundMessage.status) == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="treatment cancelled", updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _upsert_patient(
+    session: Session, request: TreatmentCreate, *, settings: Settings, now: datetime
+) -> Patient:
+    # One row per phone number, so an opt-out follows the person across treatments.
+    patient = session.exec(select(Patient).where(Patient.phone == request.phone)).first()
+    if patient is None:
+        details = new_patient_details(request, default_language=settings.default_language)
+        patient = Patient(
+            name=details.name,
+            phone=request.phone,
+            email=details.email,
+            language=details.language,
+            preferred_channel=details.preferred_channel,
+            consent_source=request.consent_source,
+            consent_at=now,
+            created_at=now,
+        )
+    else:
+        current = PatientDetails(
+            patient.name, patient.email, patient.language, patient.preferred_channel
+        )
+        details = updated_patient_details(current, request)
+        patient.name, patient.email = details.name, details.email
+        patient.language, patient.preferred_channel = details.language, details.preferred_channel
+    session.add(patient)
+    session.flush()
+    return patient
+
+
+def _practitioner_id(session: Session, name: str | None, *, now: datetime) -> int | None:
+    if not name:
+        return None
+    found = find_practitioner(session, name)
+    if found is None:
+        found = Practitioner(name=name, created_at=now)
+        session.add(found)
+        session.flush()
+    return _id(found)
+
+
+def _id(row: Patient | Treatment | Practitioner) -> int:
+    assert row.id is not None, "row must be flushed before its id is used"
+    return row.id

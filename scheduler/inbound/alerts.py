@@ -1,0 +1,261 @@
+"""Practitioner alerts: push urgent ones at once, escalate the unacknowledged, record acks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Engine, or_, update
+from sqlmodel import Session, col, select
+
+from models import Alert, AlertStatus, Patient, Practitioner, Treatment
+from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
+from scheduler.contacts import mask_address
+from scheduler.inbound.notice_texts import AlertNotice, NoticeRenderer
+from scheduler.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_ACK = re.compile(r"^\s*ok(?:ay)?\s*[#:n°.-]*\s*(\d{1,9})\s*[.!]*\s*$", re.IGNORECASE)
+# A notification claim older than this is assumed lost with its process and is tried again.
+NOTIFY_LEASE = timedelta(minutes=2)
+MAX_NOTIFY_ATTEMPTS = 5
+
+Contact = tuple[Literal["sms", "email"], str]
+
+
+def parse_ack(text: str) -> int | None:
+    """The alert number in a practitioner's `OK 12` (also `ok #12`, `OK12.`), else None."""
+    match = _ACK.match(text)
+    return int(match.group(1)) if match else None
+
+
+def acknowledge_alert(session: Session, alert_id: int, *, by: str, now: datetime) -> Alert:
+    """Mark the alert handled; acknowledging twice keeps the first acknowledgement."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise LookupError(f"no alert with id {alert_id}")
+    if alert.status != AlertStatus.ACKNOWLEDGED:
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_at, alert.acknowledged_by = now, by
+        session.add(alert)
+        session.commit()
+    return alert
+
+
+def reachable_at(phone: str | None, email: str | None) -> list[Contact]:
+    """Where a page goes: by SMS, then by email, whichever of the two is set."""
+    found: list[Contact] = []
+    if phone:
+        found.append(("sms", phone))
+    if email:
+        found.append(("email", email))
+    return found
+
+
+def contacts_of(practitioner: Practitioner | None) -> list[Contact]:
+    if practitioner is None or not practitioner.active:
+        return []
+    return reachable_at(practitioner.phone, practitioner.email)
+
+
+def oncall_contacts(settings: Settings) -> list[Contact]:
+    return reachable_at(settings.oncall_phone, settings.oncall_email)
+
+
+@dataclass
+class AlertPassReport:
+    notified: int = 0
+    escalated: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+class AlertNotifier:
+    """One pass pages the practitioner of each new urgent alert and escalates stale ones."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        channels: dict[str, Channel],
+        notices: NoticeRenderer | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.channels = channels
+        self.notices = notices or NoticeRenderer()
+
+    def run_pass(self, *, now: datetime) -> AlertPassReport:
+        report = AlertPassReport()
+        for alert_id in self._to_notify(now):
+            if self._claim_notify(alert_id, now):
+                self._notify(alert_id, now, report)
+        for alert_id in self._to_escalate(now):
+            if self._claim_escalation(alert_id, now):
+                self._escalate(alert_id, now, report)
+        return report
+
+    def _to_notify(self, now: datetime) -> list[int]:
+        return self._open_urgent(
+            col(Alert.notified_at).is_(None),
+            col(Alert.notify_attempts) < MAX_NOTIFY_ATTEMPTS,
+            _lease_free(now),
+        )
+
+    def _claim_notify(self, alert_id: int, now: datetime) -> bool:
+        """Take the alert with one conditional UPDATE, so two processes never both page."""
+        return self._claim(
+            alert_id,
+            (col(Alert.notified_at).is_(None), _lease_free(now)),
+            notify_claimed_at=now,
+            notify_attempts=col(Alert.notify_attempts) + 1,
+        )
+
+    def _notify(self, alert_id: int, now: datetime, report: AlertPassReport) -> None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            alert = session.get(Alert, alert_id)
+            assert alert is not None
+            practitioner = (
+                session.get(Practitioner, alert.practitioner_id) if alert.practitioner_id else None
+            )
+            # Nobody to page directly: the on-call contact hears of it now, not after the timeout.
+            targets = contacts_of(practitioner) or oncall_contacts(self.settings)
+            if not targets and alert.notify_attempts <= 1:
+                log.warning(
+                    "urgent alert %s: nobody to page (no practitioner phone/email on file and "
+                    "ONCALL_PHONE/ONCALL_EMAIL unset); it waits on the Today page",
+                    alert_id,
+                )
+            errors = self._send_all("urgent", targets, self._context(session, alert))
+            if targets and len(errors) < len(targets):
+                alert.notified_at = now
+                report.notified += 1
+            alert.notify_claimed_at = None
+            alert.notify_error = "; ".join(errors) or (None if targets else "no contact on file")
+            if not targets:
+                # Retrying cannot find a contact that is not configured; it waits on Today.
+                alert.notify_attempts = MAX_NOTIFY_ATTEMPTS
+            report.failed.extend(errors)
+            session.add(alert)
+            session.commit()
+
+    def _to_escalate(self, now: datetime) -> list[int]:
+        return self._open_urgent(
+            col(Alert.escalated_at).is_(None),
+            col(Alert.created_at) <= now - self.settings.alert_escalate_after,
+        )
+
+    def _claim_escalation(self, alert_id: int, now: datetime) -> bool:
+        return self._claim(
+            alert_id,
+            (col(Alert.status) == AlertStatus.OPEN, col(Alert.escalated_at).is_(None)),
+            status=AlertStatus.ESCALATED,
+            escalated_at=now,
+        )
+
+    def _open_urgent(self, *conditions: ColumnElement[bool]) -> list[int]:
+        """Ids of open urgent alerts that also meet `conditions`, oldest first, a bounded batch."""
+        query = (
+            select(Alert.id)
+            .where(Alert.level == "urgent", Alert.status == AlertStatus.OPEN, *conditions)
+            .order_by(col(Alert.id))
+            .limit(50)
+        )
+        with Session(self.engine) as session:
+            return [i for i in session.exec(query).all() if i is not None]
+
+    def _claim(
+        self, alert_id: int, conditions: tuple[ColumnElement[bool], ...], **values: object
+    ) -> bool:
+        stmt = update(Alert).where(col(Alert.id) == alert_id, *conditions).values(**values)
+        with self.engine.begin() as connection:
+            return bool(connection.execute(stmt).rowcount)
+
+    def _escalate(self, alert_id: int, now: datetime, report: AlertPassReport) -> None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            alert = session.get(Alert, alert_id)
+            assert alert is not None
+            targets = oncall_contacts(self.settings)
+            context = self._context(session, alert)
+            context["minutes"] = int(self.settings.alert_escalate_after.total_seconds() // 60)
+            errors = self._send_all("escalation", targets, context)
+            alert.escalated_to = ", ".join(mask_address(a) for _, a in targets) or None
+            if not targets:
+                errors = ["no on-call contact configured (ONCALL_PHONE / ONCALL_EMAIL)"]
+            alert.notify_error = "; ".join(errors) or alert.notify_error
+            report.escalated += 1
+            report.failed.extend(errors)
+            session.add(alert)
+            session.commit()
+            log.warning("alert %s escalated to %s", alert_id, alert.escalated_to or "nobody")
+
+    def _context(self, session: Session, alert: Alert) -> dict[str, object]:
+        patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
+        treatment = session.get(Treatment, alert.treatment_id) if alert.treatment_id else None
+        day = "?"
+        if treatment is not None:
+            zone = self.settings.zone
+            day = str(
+                (
+                    alert.created_at.astimezone(zone).date()
+                    - treatment.performed_at.astimezone(zone).date()
+                ).days
+            )
+        base = self.settings.public_base_url
+        return {
+            "clinic_name": self.settings.clinic_name,
+            "alert_id": alert.id,
+            # Minimal health details leave the clinic: first name and initial only.
+            "patient": _short_name(patient.name) if patient else "An unknown sender",
+            "day": day,
+            "kind": treatment.kind if treatment else "treatment",
+            "reasons": ", ".join(json.loads(alert.reasons or "[]")) or "worrying reply",
+            "url": f"{base}/patients/{alert.patient_id}" if alert.patient_id else f"{base}/inbox",
+        }
+
+    def _send_all(
+        self, notice: AlertNotice, targets: list[Contact], context: dict[str, object]
+    ) -> list[str]:
+        errors: list[str] = []
+        for medium, address in targets:
+            if medium == "sms":
+                message = OutgoingMessage(
+                    outbox_id=0,
+                    medium="sms",
+                    to=address,
+                    text=self.notices.alert(notice, "sms", context),
+                    track_delivery=False,
+                )
+            else:
+                message = OutgoingMessage(
+                    outbox_id=0,
+                    medium="email",
+                    to=address,
+                    text=self.notices.alert(notice, "email_text", context),
+                    subject=self.notices.alert(notice, "email_subject", context),
+                    track_delivery=False,
+                )
+            try:
+                self.channels[medium].send(message)
+            except DeliveryError as exc:
+                errors.append(f"{medium} to {mask_address(address)}: {exc}")
+                log.warning("alert %s %s failed: %s", context["alert_id"], notice, errors[-1])
+        return errors
+
+
+def _lease_free(now: datetime) -> ColumnElement[bool]:
+    """Nobody holds the notification, or the one who did has been gone longer than the lease."""
+    return or_(
+        col(Alert.notify_claimed_at).is_(None), col(Alert.notify_claimed_at) < now - NOTIFY_LEASE
+    )
+
+
+def _short_name(name: str) -> str:
+    parts = name.split()
+    if len(parts) < 2:
+        return name
+    return f"{parts[0]} {parts[-1][0]}."

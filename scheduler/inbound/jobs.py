@@ -1,0 +1,121 @@
+"""The periodic jobs of the replies side: alert paging/escalation, and the IMAP mailbox poll."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
+from scheduler.clock import Clock
+from scheduler.contacts import mask_address
+from scheduler.inbound.alerts import AlertNotifier
+from scheduler.inbound.mailbox import IncomingEmail, MailboxError, poll_mailbox
+from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.inbound.replies import IncomingReply, receive_reply
+from scheduler.settings import Settings
+
+log = logging.getLogger(__name__)
+# Alerts are checked often: "at once" for a page means within seconds of the reply.
+ALERT_INTERVAL_SECONDS = 5.0
+
+
+class AlertJob:
+    """Pages practitioners for new urgent alerts and escalates unacknowledged ones."""
+
+    def __init__(self, notifier: AlertNotifier, clock: Clock) -> None:
+        self.notifier = notifier
+        self.clock = clock
+
+    def __call__(self) -> None:
+        try:
+            report = self.notifier.run_pass(now=self.clock())
+        except Exception:  # a DB blip must not kill the job; logged, retried next run
+            log.exception("alert pass failed")
+            return
+        if report.notified or report.escalated:
+            log.info("alerts: %s paged, %s escalated", report.notified, report.escalated)
+
+
+class MailboxJob:
+    """Feeds email replies from the clinic mailbox into the same pipeline as SMS replies."""
+
+    def __init__(
+        self, engine: Engine, settings: Settings, channels: dict[str, Channel], clock: Clock
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.channels = channels
+        self.clock = clock
+        self.notices = NoticeRenderer()  # compiled once, not per mail
+
+    def __call__(self) -> None:
+        try:
+            poll_mailbox(self.settings, self.handle, now=self.clock())
+        except MailboxError as exc:
+            log.error("mailbox poll failed: %s", exc)
+
+    def handle(self, mail: IncomingEmail) -> None:
+        body = mail.text
+        if mail.attachments:
+            body += "\n[attachments: " + ", ".join(mail.attachments) + "]"
+        reply = IncomingReply(
+            channel="email",
+            from_address=mail.from_address,
+            body=body,
+            provider_id=mail.message_id,
+            to_address=mail.to_address,
+            received_at=mail.received_at,
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            outcome = receive_reply(
+                session, self.settings, reply, now=self.clock(), notices=self.notices
+            )
+        if outcome.answer and not outcome.duplicate:
+            self._answer(mail, outcome.answer)
+
+    def _answer(self, mail: IncomingEmail, text: str) -> None:
+        subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
+        message = OutgoingMessage(
+            outbox_id=0,
+            medium="email",
+            to=mail.from_address,
+            text=text,
+            subject=subject.strip() or self.settings.clinic_name,
+            # IncomingEmail keeps the Message-ID without its angle brackets; headers need them.
+            headers={"In-Reply-To": f"<{mail.message_id}>", "References": f"<{mail.message_id}>"},
+        )
+        try:
+            self.channels["email"].send(message)
+        except DeliveryError as exc:
+            # The reply itself is stored and alerted; only the courtesy answer is lost.
+            log.warning("answer to %s not sent: %s", mask_address(mail.from_address), exc)
+
+
+def add_reply_jobs(
+    scheduler: BaseScheduler,
+    engine: Engine,
+    settings: Settings,
+    channels: dict[str, Channel],
+    clock: Clock,
+) -> None:
+    """Register the alert job, and the mailbox poll when IMAP_HOST is set."""
+    scheduler.add_job(
+        AlertJob(AlertNotifier(engine, settings, channels), clock),
+        "interval",
+        seconds=ALERT_INTERVAL_SECONDS,
+        id="alerts",
+        coalesce=True,
+        max_instances=1,
+    )
+    if settings.imap_host:
+        scheduler.add_job(
+            MailboxJob(engine, settings, channels, clock),
+            "interval",
+            seconds=settings.imap_poll_seconds,
+            id="mailbox",
+            coalesce=True,
+            max_instances=1,
+        )

@@ -1,0 +1,89 @@
+"""Short texts outside the follow-up plan: answers to patients' replies and practitioner alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from scheduler.outbound.render import RenderError, default_templates_dir
+
+Answer = Literal["stop", "start", "help", "urgent", "concern", "routine"]
+ANSWERS: tuple[Answer, ...] = ("stop", "start", "help", "urgent", "concern", "routine")
+AlertNotice = Literal["urgent", "escalation"]
+AlertPart = Literal["sms", "email_subject", "email_text"]
+ALERT_NOTICES: tuple[AlertNotice, ...] = ("urgent", "escalation")
+ALERT_PARTS: tuple[AlertPart, ...] = ("sms", "email_subject", "email_text")
+STAFF_NOTICES = ("acknowledged", "unknown_alert")
+LANGUAGES = ("en", "fr")
+
+
+class NoticeRenderer:
+    """Renders `templates/replies/<lang>/<answer>.j2` and `templates/alerts/<name>.<part>.j2`."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        self._env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(templates_dir or default_templates_dir(), encoding="utf-8"),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def _render(self, name: str, context: Mapping[str, object]) -> str:
+        try:
+            text = self._env.get_template(name).render(**context)
+        except TemplateError as exc:
+            raise RenderError(f"{name}: {exc}") from exc
+        return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+    def answer(self, which: Answer, language: str, *, clinic_name: str, clinic_phone: str) -> str:
+        """The patient's automatic answer, in their language (English when unknown)."""
+        lang = language if language in LANGUAGES else "en"
+        context = {"clinic_name": clinic_name, "clinic_phone": clinic_phone}
+        return self._render(f"replies/{lang}/{which}.j2", context)
+
+    def alert(self, notice: AlertNotice, part: AlertPart, context: Mapping[str, object]) -> str:
+        """A practitioner or on-call notice; staff-facing, so in English."""
+        text = self._render(f"alerts/{notice}.{part}.j2", context)
+        return " ".join(text.split()) if part != "email_text" else text
+
+    def staff(self, which: str, alert_id: int) -> str:
+        """The answer to a practitioner's `OK <n>` text."""
+        return self._render(f"alerts/{which}.sms.j2", {"alert_id": alert_id})
+
+    def check_all(self) -> list[str]:
+        """Render every notice with sample values; returns the problems found."""
+        problems: list[str] = []
+        sample = {"clinic_name": "Clinique Esthétique Ottawa", "clinic_phone": "613-555-0100"}
+        alert_sample: dict[str, object] = {
+            "clinic_name": sample["clinic_name"],
+            "alert_id": 12,
+            "patient": "Marie-Josée T.",
+            "day": 3,
+            "kind": "microneedling",
+            "reasons": "pus, fever",
+            "url": "https://clinic.example/patients/7",
+            "minutes": 30,
+        }
+        for lang in LANGUAGES:
+            for which in ANSWERS:
+                try:
+                    self.answer(which, lang, **sample)
+                except RenderError as exc:
+                    problems.append(str(exc))
+        for notice in ALERT_NOTICES:
+            for part in ALERT_PARTS:
+                try:
+                    self.alert(notice, part, alert_sample)
+                except RenderError as exc:
+                    problems.append(str(exc))
+        for notice_name in STAFF_NOTICES:
+            try:
+                self.staff(notice_name, 12)
+            except RenderError as exc:
+                problems.append(str(exc))
+        return problems

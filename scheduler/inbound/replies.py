@@ -1,0 +1,341 @@
+"""Every reply, SMS or email, goes through here: stored once, keywords applied, triaged, alerted."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, NamedTuple, cast
+
+from sqlalchemy import Connection, bindparam, insert
+from sqlalchemy import select as core_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from models import (
+    Alert,
+    AlertStatus,
+    InboundMessage,
+    Patient,
+    Practitioner,
+    Treatment,
+    TreatmentStatus,
+)
+from scheduler.contacts import display_phone, mask_address
+from scheduler.inbound.alerts import acknowledge_alert, parse_ack
+from scheduler.inbound.notice_texts import Answer, NoticeRenderer
+from scheduler.inbound.triage import classify
+from scheduler.outbound.optout import opt_in, opt_out
+from scheduler.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ALERT_LEVELS = ("urgent", "concern")
+# Twilio caps an SMS body at 1,600 characters; an email reply is cut to a readable size.
+MAX_BODY_CHARS = 10_000
+
+# A reply's statements, built once (SQLAlchemy caches their compiled form by this identity).
+_CURRENT_FIRST = (  # the most recent treatment still under follow-up, else the most recent one
+    (col(Treatment.status) == TreatmentStatus.ACTIVE).desc(),
+    col(Treatment.performed_at).desc(),
+)
+# The id of an earlier reply with this provider id (a Twilio retry), or NULL.
+_SEEN_ID = (
+    core_select(col(InboundMessage.id))
+    .where(col(InboundMessage.provider_id) == bindparam("provider_id"))
+    .scalar_subquery()
+)
+_SMS_LOOKUP = (
+    core_select(
+        _SEEN_ID,
+        col(Patient.id),
+        col(Patient.language),
+        col(Patient.opted_out_at),
+        col(Treatment.id),
+        col(Treatment.practitioner_id),
+    )
+    .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
+    .where(col(Patient.phone) == bindparam("phone"))
+    .order_by(*_CURRENT_FIRST)
+    .limit(1)
+)
+_SEEN = core_select(
+    col(InboundMessage.id), col(InboundMessage.keyword), col(InboundMessage.level)
+).where(col(InboundMessage.provider_id) == bindparam("provider_id"))
+_INSERT_INBOUND = insert(InboundMessage).returning(col(InboundMessage.id))
+_INSERT_ALERT = insert(Alert).returning(col(Alert.id))
+
+
+@dataclass(frozen=True)
+class IncomingReply:
+    """A reply as a channel received it, before we know who sent it."""
+
+    channel: Literal["sms", "email"]
+    from_address: str  # E.164 phone, or a lowercased email address
+    body: str
+    provider_id: str | None  # Twilio MessageSid or the email's Message-ID
+    to_address: str | None = None
+    media_urls: tuple[str, ...] = ()
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    """What happened to one reply; `answer` is the text to send back, if any."""
+
+    inbound_id: int
+    duplicate: bool
+    keyword: str | None
+    level: str
+    alert_id: int | None
+    answer: str | None
+
+
+def receive_reply(
+    session: Session,
+    settings: Settings,
+    reply: IncomingReply,
+    *,
+    now: datetime,
+    notices: NoticeRenderer | None = None,
+) -> ReplyOutcome:
+    """Store the reply (once per provider id), act on it, and commit."""
+    seen, sender = _lookup(session, reply)
+    if seen is not None:
+        return _replayed(session, seen)
+    notices = notices or NoticeRenderer()
+    staff_answer = _practitioner_ack(session, settings, reply, now=now, notices=notices)
+    if staff_answer is not None:
+        sender = None  # a practitioner's acknowledgement, not a patient's reply
+    verdict = classify(reply.body)
+    level = "routine" if staff_answer is not None else verdict.level
+    keyword = None if staff_answer is not None else verdict.keyword
+    # Rendered before the INSERT: on SQLite the write lock is held from the INSERT to the commit,
+    # so only database work goes in between (bench/webhook_load: 16 concurrent replies queue
+    # on that lock).
+    answer = staff_answer or _answer_text(settings, sender, keyword, level, notices)
+    reasons = json.dumps(list(verdict.reasons))
+    values = {
+        "patient_id": sender.patient_id if sender else None,
+        "treatment_id": sender.treatment_id if sender else None,
+        "channel": reply.channel,
+        "from_address": reply.from_address,
+        "to_address": reply.to_address,
+        "body": reply.body[:MAX_BODY_CHARS],
+        "media_urls": json.dumps(list(reply.media_urls)) if reply.media_urls else None,
+        "provider_id": reply.provider_id,
+        "keyword": keyword,
+        "level": level,
+        "reasons": reasons,
+        "auto_reply": answer,
+        "received_at": reply.received_at or now,
+        "handled_at": now if staff_answer is not None else None,
+        "handled_by": "system" if staff_answer is not None else None,
+    }
+    # Core statements on the session's connection: one INSERT … RETURNING instead of the ORM's
+    # flush, identity map and a second UPDATE for the answer.
+    connection = session.connection()
+    try:
+        inbound_id = _key(connection.execute(_INSERT_INBOUND, values).scalar_one())
+    except IntegrityError:
+        # The same MessageSid arrived twice at once: the other request stored it first.
+        session.rollback()
+        seen = _by_provider_id(session, reply.provider_id or "")
+        if seen is None:
+            raise
+        return _replayed(session, seen)
+
+    alert_id = None
+    if staff_answer is None and keyword is None and level in ALERT_LEVELS:
+        alert_id = _raise_alert(connection, inbound_id, sender, level, reasons, now=now)
+    if sender is not None and keyword in ("stop", "start"):
+        (opt_out if keyword == "stop" else opt_in)(session, sender.patient_id, now=now)
+    session.commit()
+    log.info(
+        "reply #%s from %s: keyword=%s level=%s alert=%s",
+        inbound_id,
+        mask_address(reply.from_address),
+        keyword,
+        level,
+        alert_id,
+    )
+    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer)
+
+
+def mark_handled(session: Session, inbound_id: int, *, by: str, now: datetime) -> InboundMessage:
+    """Staff have dealt with this reply; the first marking is kept."""
+    row = session.get(InboundMessage, inbound_id)
+    if row is None:
+        raise LookupError(f"no reply with id {inbound_id}")
+    if row.handled_at is None:
+        row.handled_at, row.handled_by = now, by
+        session.add(row)
+        session.commit()
+    return row
+
+
+class _Seen(NamedTuple):
+    id: int
+    keyword: str | None
+    level: str | None
+
+
+def _by_provider_id(session: Session, provider_id: str) -> _Seen | None:
+    row = session.connection().execute(_SEEN, {"provider_id": provider_id}).first()
+    return _Seen(_key(row[0]), row[1], row[2]) if row is not None else None
+
+
+def _replayed(session: Session, row: _Seen) -> ReplyOutcome:
+    """A provider retry: nothing is stored, raised or answered a second time."""
+    alert_id = session.exec(select(Alert.id).where(Alert.inbound_id == row.id)).first()
+    return ReplyOutcome(row.id, True, row.keyword, row.level or "routine", alert_id, None)
+
+
+def _practitioner_ack(
+    session: Session,
+    settings: Settings,
+    reply: IncomingReply,
+    *,
+    now: datetime,
+    notices: NoticeRenderer,
+) -> str | None:
+    """`OK 12` from a practitioner's or the on-call phone acknowledges alert 12."""
+    alert_id = parse_ack(reply.body)
+    if alert_id is None or reply.channel != "sms":
+        return None
+    staff_phones = set(
+        session.exec(select(Practitioner.phone).where(col(Practitioner.phone).is_not(None))).all()
+    )
+    if settings.oncall_phone:
+        staff_phones.add(settings.oncall_phone)
+    if reply.from_address not in staff_phones:
+        return None
+    by = _staff_name(session, reply.from_address, settings)
+    try:
+        acknowledge_alert(session, alert_id, by=by, now=now)
+    except LookupError:
+        return notices.staff("unknown_alert", alert_id)
+    return notices.staff("acknowledged", alert_id)
+
+
+def _staff_name(session: Session, phone: str, settings: Settings) -> str:
+    name = session.exec(select(Practitioner.name).where(Practitioner.phone == phone)).first()
+    if name:
+        return f"{name} (SMS)"
+    return "on-call (SMS)" if phone == settings.oncall_phone else f"{mask_address(phone)} (SMS)"
+
+
+class _Sender(NamedTuple):
+    """The patient a reply came from, with their current treatment (if any)."""
+
+    patient_id: int
+    language: str
+    opted_out_at: datetime | None
+    treatment_id: int | None
+    practitioner_id: int | None
+
+
+def _lookup(session: Session, reply: IncomingReply) -> tuple[_Seen | None, _Sender | None]:
+    """An earlier copy of this reply (a provider retry), else the patient who sent it, if known."""
+    if reply.channel == "sms":
+        # One statement for a patient's text: the replay check, the patient and their current
+        # treatment (phone is unique, so the join's rows are that patient's treatments, in the
+        # order _CURRENT_FIRST picks from).
+        parameters = {"phone": reply.from_address, "provider_id": reply.provider_id}
+        row = session.connection().execute(_SMS_LOOKUP, parameters).first()
+        if row is not None and row[0] is None:
+            return None, _Sender(_key(row[1]), *row[2:])
+        # A replay, or a number that is no patient's (then no row carried the replay check).
+        return _earlier_copy(session, reply), None
+    seen = _earlier_copy(session, reply)
+    return seen, None if seen is not None else _email_sender(session, reply)
+
+
+def _earlier_copy(session: Session, reply: IncomingReply) -> _Seen | None:
+    return _by_provider_id(session, reply.provider_id) if reply.provider_id else None
+
+
+def _email_sender(session: Session, reply: IncomingReply) -> _Sender | None:
+    connection = session.connection()
+    # Several patients may share a family address: take the one treated most recently.
+    latest = (
+        select(Patient.id, Patient.language, Patient.opted_out_at)
+        .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
+        .where(func.lower(Patient.email) == reply.from_address.lower())
+        .order_by(col(Treatment.performed_at).desc())
+    )
+    patient = connection.execute(latest).first()
+    if patient is None:
+        return None
+    current = (
+        select(Treatment.id, Treatment.practitioner_id)
+        .where(Treatment.patient_id == patient.id)
+        .order_by(*_CURRENT_FIRST)
+    )
+    treatment = connection.execute(current).first()
+    current_id, practitioner_id = treatment or (None, None)
+    return _Sender(_key(patient[0]), patient[1], patient[2], current_id, practitioner_id)
+
+
+def _raise_alert(
+    connection: Connection,
+    inbound_id: int,
+    sender: _Sender | None,
+    level: str,
+    reasons: str,
+    *,
+    now: datetime,
+) -> int:
+    values = {
+        "inbound_id": inbound_id,
+        "patient_id": sender.patient_id if sender else None,
+        "treatment_id": sender.treatment_id if sender else None,
+        "practitioner_id": sender.practitioner_id if sender else None,
+        "level": level,
+        "reasons": reasons,
+        "status": AlertStatus.OPEN,
+        "created_at": now,
+        "notify_attempts": 0,
+    }
+    return _key(connection.execute(_INSERT_ALERT, values).scalar_one())
+
+
+def _key(value: int | None) -> int:
+    assert value is not None  # a primary key, read back or RETURNING from an INSERT
+    return value
+
+
+def _answer_for(
+    settings: Settings, sender: _Sender | None, keyword: str | None, level: str
+) -> Answer | None:
+    """The one automatic answer the sender gets, or none."""
+    if keyword in ("stop", "start", "help"):
+        return cast(Answer, keyword)
+    if sender is not None and sender.opted_out_at is not None:
+        # They asked for no more texts; their reply still reaches staff, unanswered.
+        return None
+    if level == "urgent":
+        return "urgent"
+    if level == "concern":
+        return "concern"
+    return "routine" if settings.routine_auto_reply else None
+
+
+def _answer_text(
+    settings: Settings,
+    sender: _Sender | None,
+    keyword: str | None,
+    level: str,
+    notices: NoticeRenderer,
+) -> str | None:
+    which = _answer_for(settings, sender, keyword, level)
+    if which is None:
+        return None
+    language = sender.language if sender else settings.default_language
+    return notices.answer(
+        which,
+        language,
+        clinic_name=settings.clinic_name,
+        clinic_phone=display_phone(settings.clinic_phone),
+    )

@@ -1,0 +1,217 @@
+"""Render follow-up message templates (SMS and email) from `templates/messages/`."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    UndefinedError,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import escape
+
+from scheduler.outbound.segments import SegmentInfo, count_segments
+from scheduler.shipped import templates_dir
+
+Part = Literal["sms", "email_subject", "email_text", "email_html"]
+PARTS: tuple[Part, ...] = ("sms", "email_subject", "email_text", "email_html")
+
+# English stays GSM-7 (2 x 153 septets); French may need UCS-2, so it gets one more part.
+SMS_SEGMENT_LIMITS: Mapping[str, int] = {"en": 2, "fr": 3}
+DEFAULT_SMS_SEGMENT_LIMIT = 2
+
+# The opt-out keyword carriers honour; French uses ARRET without an accent to stay GSM-7.
+STOP_KEYWORDS: Mapping[str, str] = {"en": "STOP", "fr": "ARRET"}
+DEFAULT_STOP_KEYWORD = "STOP"
+
+# Names end up in a filesystem path, so keep them to plain slugs.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class RenderError(Exception):
+    """A message template could not be rendered."""
+
+
+class MessageTemplateNotFound(RenderError, TemplateNotFound):
+    """The template for a (language, kind, step, part) does not exist."""
+
+    def __init__(self, name: str, templates_dir: Path) -> None:
+        TemplateNotFound.__init__(
+            self, name, f"message template not found: {name} (looked in {templates_dir})"
+        )
+
+
+class MessageUndefinedError(RenderError):
+    """A template used a variable the message context does not provide."""
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """The only variables every message template receives."""
+
+    first_name: str
+    clinic_name: str
+    clinic_phone: str  # already formatted for display, e.g. "613-555-0100"
+    unsubscribe_url: str  # https link, used by email templates
+
+
+@dataclass(frozen=True)
+class RenderedSms:
+    """An SMS body and what it costs."""
+
+    text: str
+    segments: SegmentInfo
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A one-line subject with matching plain-text and HTML bodies."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """One thing wrong with one message template, as found by `MessageRenderer.check_all`."""
+
+    kind: str
+    step: str
+    language: str
+    part: Part
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.language}/{self.kind}/{self.step}.{self.part}: {self.message}"
+
+
+def default_templates_dir() -> Path:
+    """The shipped templates (see `scheduler.shipped`)."""
+    return templates_dir()
+
+
+def template_name(kind: str, step: str, language: str, part: Part) -> str:
+    """Loader name of one message template, e.g. `messages/fr/microneedling/day3.sms.j2`."""
+    for label, value in (("kind", kind), ("step", step), ("language", language)):
+        if not _NAME.match(value):
+            raise RenderError(f"invalid {label} {value!r}: expected a lowercase slug")
+    return f"messages/{language}/{kind}/{step}.{part}.j2"
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and name.endswith(".email_html.j2")
+
+
+def _tidy_lines(text: str) -> str:
+    """Strip the ends and every line's trailing whitespace."""
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class MessageRenderer:
+    """Renders message templates in a sandbox; one instance caches compiled templates."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        self.templates_dir = templates_dir or default_templates_dir()
+        self._env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(self.templates_dir, encoding="utf-8"),
+            undefined=StrictUndefined,
+            autoescape=_autoescape,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render_part(
+        self, kind: str, step: str, language: str, part: Part, ctx: MessageContext
+    ) -> str:
+        """Render one template untidied; raises a `RenderError` subclass on any failure."""
+        name = template_name(kind, step, language, part)
+        try:
+            template = self._env.get_template(name)
+            return template.render(dataclasses.asdict(ctx))
+        except TemplateNotFound as exc:
+            raise MessageTemplateNotFound(name, self.templates_dir) from exc
+        except UndefinedError as exc:
+            raise MessageUndefinedError(f"{name}: undefined variable: {exc.message}") from exc
+        except TemplateError as exc:
+            raise RenderError(f"{name}: {type(exc).__name__}: {exc.message}") from exc
+
+    def sms(self, kind: str, step: str, language: str, ctx: MessageContext) -> RenderedSms:
+        """Render an SMS body and count its segments."""
+        text = _tidy_lines(self.render_part(kind, step, language, "sms", ctx))
+        return RenderedSms(text=text, segments=count_segments(text))
+
+    def email(self, kind: str, step: str, language: str, ctx: MessageContext) -> RenderedEmail:
+        """Render an email's subject, plain-text body and HTML body."""
+        subject = _one_line(self.render_part(kind, step, language, "email_subject", ctx))
+        text = _tidy_lines(self.render_part(kind, step, language, "email_text", ctx)) + "\n"
+        html = self.render_part(kind, step, language, "email_html", ctx).strip() + "\n"
+        return RenderedEmail(subject=subject, text=text, html=html)
+
+    def check_all(
+        self,
+        steps_by_kind: Mapping[str, Sequence[str]],
+        languages: Sequence[str],
+        ctx: MessageContext,
+    ) -> list[TemplateProblem]:
+        """Render every (kind, step, language, part) and list what is wrong; empty means fine."""
+        problems: list[TemplateProblem] = []
+        for kind, steps in steps_by_kind.items():
+            for step in steps:
+                for language in languages:
+                    for part in PARTS:
+                        for message in self._part_problems(kind, step, language, part, ctx):
+                            problems.append(TemplateProblem(kind, step, language, part, message))
+        return problems
+
+    def _part_problems(
+        self, kind: str, step: str, language: str, part: Part, ctx: MessageContext
+    ) -> list[str]:
+        try:
+            raw = self.render_part(kind, step, language, part, ctx)
+        except MessageTemplateNotFound:
+            return ["missing template"]
+        except RenderError as exc:
+            return [str(exc)]
+
+        if part == "email_subject":
+            return [] if _one_line(raw) else ["empty subject"]
+
+        body = _tidy_lines(raw)
+        html = part == "email_html"
+        problems: list[str] = []
+        if part == "sms":
+            info = count_segments(body)
+            limit = SMS_SEGMENT_LIMITS.get(language, DEFAULT_SMS_SEGMENT_LIMIT)
+            if info.segments > limit:
+                problems.append(
+                    f"SMS is {info.segments} segments ({info.encoding}, {info.units} units);"
+                    f" the limit for {language!r} is {limit}"
+                )
+        keyword = STOP_KEYWORDS.get(language, DEFAULT_STOP_KEYWORD)
+        if not re.search(rf"\b{keyword}\b", body):
+            problems.append(f"missing opt-out instructions (keyword {keyword})")
+        if _expected(ctx.clinic_name, html) not in body:
+            problems.append("missing clinic name")
+        if part != "sms" and _expected(ctx.unsubscribe_url, html) not in body:
+            problems.append("missing unsubscribe link")
+        return problems
+
+
+def _expected(value: str, html: bool) -> str:
+    """How a context value appears in the output: escaped in HTML, as-is elsewhere."""
+    return str(escape(value)) if html else value

@@ -1,0 +1,160 @@
+"""The JSON API's treatment and patient routes under /api; every patient-facing call audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, NoReturn
+
+from fastapi import Query, Request
+from fastapi.exceptions import RequestValidationError
+
+from models import Practitioner, TreatmentStatus
+from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.registration import RegistrationError, cancel_treatment, register_treatment
+from scheduler.staff import audit, queries
+from scheduler.web.api import models as m
+from scheduler.web.api.auth import ActorDep, api_router
+from scheduler.web.api.common import FilterId, PageDep, RowId, audit_call, aware, not_found
+from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
+
+router = api_router()
+
+
+def _field_error(message: str) -> NoReturn:
+    """A rule the service checked ("email: required when …") as a 422 naming the field."""
+    field, sep, text = message.partition(": ")
+    loc = ("body", field) if sep and field.isidentifier() else ("body",)
+    raise RequestValidationError(
+        [{"type": "value_error", "loc": loc, "msg": text if sep else message, "input": None}]
+    )
+
+
+# --- treatments -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/treatments",
+    status_code=201,
+    tags=["treatments"],
+    responses={400: {"description": "The body is not readable text (e.g. not UTF-8)"}},
+)
+def create_treatment(
+    body: TreatmentCreate,
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: ActorDep,
+) -> m.TreatmentCreated:
+    """Register a treatment (creating or updating its patient) and schedule its messages."""
+    now = clock()
+    try:
+        done = register_treatment(db, body, settings=settings, now=now)
+    except RegistrationError as exc:
+        db.rollback()
+        _field_error(str(exc))
+    treatment_id = done.treatment.id
+    audit_call(
+        db,
+        request,
+        actor=actor,
+        action="register",
+        target=audit.patient_target(done.patient.id),
+        detail=f"treatment:{treatment_id}",
+        now=now,
+    )
+    practitioner_id = done.treatment.practitioner_id
+    practitioner = db.get(Practitioner, practitioner_id) if practitioner_id else None
+    detail = m.treatment_detail(done.treatment, done.patient, practitioner, done.messages)
+    return m.TreatmentCreated(**detail.model_dump(), warnings=done.warnings)
+
+
+@router.get("/treatments", tags=["treatments"])
+def list_treatments(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    page: PageDep,
+    status: TreatmentStatus | None = None,
+    patient_id: FilterId = None,
+    practitioner_id: FilterId = None,
+    performed_from: Annotated[datetime | None, Query(description="inclusive")] = None,
+    performed_to: Annotated[datetime | None, Query(description="exclusive")] = None,
+) -> m.Page[m.TreatmentListItem]:
+    """Treatments, most recently performed first."""
+    filters = queries.TreatmentFilter(
+        status=status,
+        patient_id=patient_id,
+        practitioner_id=practitioner_id,
+        performed_from=aware(performed_from, settings),
+        performed_to=aware(performed_to, settings),
+    )
+    found = queries.list_treatments(db, filters, page=page)
+    target = audit.patient_target(patient_id)
+    audit_call(db, request, actor=actor, action="list_treatments", target=target, now=clock())
+    return m.page_of(found, m.treatment_item)
+
+
+@router.get("/treatments/{treatment_id}", tags=["treatments"], responses={404: {}})
+def get_treatment(
+    treatment_id: RowId, request: Request, db: SessionDep, clock: ClockDep, actor: ActorDep
+) -> m.TreatmentDetailPublic:
+    """A treatment with its patient, practitioner and every scheduled message."""
+    found = queries.treatment_detail(db, treatment_id)
+    if found is None:
+        not_found("treatment", treatment_id)
+    audit_call(
+        db,
+        request,
+        actor=actor,
+        action="view_treatment",
+        target=audit.patient_target(found.patient.id),
+        detail=f"treatment:{treatment_id}",
+        now=clock(),
+    )
+    return m.treatment_detail(found.treatment, found.patient, found.practitioner, found.messages)
+
+
+@router.post("/treatments/{treatment_id}/cancel", tags=["treatments"], responses={404: {}})
+def cancel(
+    treatment_id: RowId, request: Request, db: SessionDep, clock: ClockDep, actor: ActorDep
+) -> m.CancelResult:
+    """Cancel a treatment: its pending messages will not go out. Cancelling twice is harmless."""
+    now = clock()
+    try:
+        stopped = cancel_treatment(db, treatment_id, now=now)
+    except RegistrationError:
+        db.rollback()
+        not_found("treatment", treatment_id)
+    found = queries.treatment_detail(db, treatment_id)
+    assert found is not None
+    audit_call(
+        db,
+        request,
+        actor=actor,
+        action="cancel",
+        target=audit.patient_target(found.patient.id),
+        detail=f"treatment:{treatment_id}; {stopped} message(s) stopped",
+        now=now,
+    )
+    return m.CancelResult(treatment=m.treatment_public(found.treatment), cancelled_messages=stopped)
+
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+@router.get("/patients", tags=["patients"])
+def search_patients(
+    request: Request,
+    db: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    q: Annotated[str, Query(max_length=200, description="Part of a name, or phone digits")] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[m.PatientPublic]:
+    """Patients by name (ignoring case and accents) or phone digits; newest first without q."""
+    found = queries.search_patients(db, q, limit=limit)
+    audit_call(db, request, actor=actor, action="search_patients", target=None, now=clock())
+    return [m.patient_public(p) for p in found]

@@ -1,0 +1,134 @@
+"""The inbox (replies), alerts and patients lists, with filters and 50 rows a page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from scheduler.followups.practitioners import list_practitioners
+from scheduler.staff import audit
+from scheduler.staff.queries import (
+    AlertFilter,
+    Page,
+    PageRequest,
+    ReplyFilter,
+    list_alerts,
+    list_replies,
+    search_patients,
+)
+from scheduler.web.csrf import CsrfForm
+from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.pages.rendering import StaffDep, render
+
+router = APIRouter(include_in_schema=False)
+
+PER_PAGE = 50
+LEVELS = ("urgent", "concern", "routine")
+ALERT_STATUSES = {"open": ("open", "escalated"), "acknowledged": ("acknowledged",)}
+REPLY_STATUSES = {"unhandled": False, "handled": True}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _page_number(value: int) -> int:
+    return max(1, value)
+
+
+def _page_link(path: str, filters: dict[str, str], number: int) -> str:
+    # Filters are levels, statuses and a practitioner id: no patient data in these URLs.
+    query = {k: v for k, v in filters.items() if v} | ({"page": str(number)} if number > 1 else {})
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _pager(path: str, filters: dict[str, str], found: Page[Any]) -> tuple[str | None, str | None]:
+    """The previous and next page links of a filtered list, None at either end."""
+    return (
+        _page_link(path, filters, found.page - 1) if found.page > 1 else None,
+        _page_link(path, filters, found.page + 1) if found.has_next else None,
+    )
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    staff: StaffDep,
+    db: SessionDep,
+    level: str = "",
+    status: str = "unhandled",
+    practitioner: str = "",
+    page: int = 1,
+) -> Response:
+    filters = ReplyFilter(
+        level=level if level in LEVELS else None,
+        handled=REPLY_STATUSES.get(status),
+        practitioner_id=_int_or_none(practitioner),
+    )
+    found = list_replies(db, filters, page=PageRequest(_page_number(page), PER_PAGE))
+    chosen = {"level": level, "status": status, "practitioner": practitioner}
+    prev_link, next_link = _pager("/inbox", chosen, found)
+    return render(
+        request,
+        "inbox.html",
+        page=found,
+        filters=chosen,
+        levels=LEVELS,
+        statuses=("unhandled", "handled", "all"),
+        practitioners=list_practitioners(db),
+        prev_link=prev_link,
+        next_link=next_link,
+    )
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(
+    request: Request,
+    staff: StaffDep,
+    db: SessionDep,
+    level: str = "",
+    status: str = "open",
+    practitioner: str = "",
+    page: int = 1,
+) -> Response:
+    filters = AlertFilter(
+        levels=(level,) if level in LEVELS else (),
+        statuses=ALERT_STATUSES.get(status, ()),
+        practitioner_id=_int_or_none(practitioner),
+    )
+    found = list_alerts(db, filters, page=PageRequest(_page_number(page), PER_PAGE))
+    chosen = {"level": level, "status": status, "practitioner": practitioner}
+    prev_link, next_link = _pager("/alerts", chosen, found)
+    return render(
+        request,
+        "alerts.html",
+        page=found,
+        filters=chosen,
+        levels=LEVELS[:2],
+        statuses=("open", "acknowledged", "all"),
+        practitioners=list_practitioners(db),
+        prev_link=prev_link,
+        next_link=next_link,
+    )
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patients(request: Request, staff: StaffDep, db: SessionDep) -> Response:
+    return render(request, "patients.html", query="", matches=search_patients(db, ""), newest=True)
+
+
+@router.post("/patients", response_class=HTMLResponse)
+def patients_search(
+    request: Request, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+) -> Response:
+    # POSTed so that names and numbers never sit in URLs, browser history or access logs.
+    query = str(form.get("q") or "").strip()
+    matches = search_patients(db, query)
+    audit.record(
+        db, actor=staff.email, action="search", detail=f"{len(matches)} match(es)", now=clock()
+    )
+    db.commit()
+    return render(request, "patients.html", query=query, matches=matches, newest=not query)

@@ -1,0 +1,250 @@
+"""A patient's timeline, and what staff can do from it (each action a POST with a CSRF token)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from models import Alert, InboundMessage, OutboundMessage, Treatment
+from scheduler.clock import Clock
+from scheduler.followups.registration import RegistrationError, cancel_treatment
+from scheduler.inbound.alerts import acknowledge_alert
+from scheduler.inbound.replies import mark_handled
+from scheduler.outbound.optout import opt_in, opt_out
+from scheduler.outbound.outbox import resend_message
+from scheduler.staff import audit
+from scheduler.staff.timeline import patient_timeline
+from scheduler.web.csrf import CsrfForm
+from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.pages.rendering import StaffDep, render, safe_next, see_other
+
+router = APIRouter(include_in_schema=False)
+
+# What the page says after an action; the redirect carries only the key and a count.
+NOTICES = {
+    "cancelled": "Follow-ups cancelled: {n} pending message(s) will not be sent.",
+    "resent": "The message is queued again and goes out at the next dispatch pass.",
+    "handled": "Reply marked as handled.",
+    "acknowledged": "Alert acknowledged.",
+    "opted_out": "Patient opted out: {n} pending message(s) cancelled.",
+    "opted_in": "Patient opted back in: {n} message(s) will be sent again.",
+    "registered": "Treatment registered.",
+}
+
+
+def notice_text(done: str | None, n: int | None) -> str | None:
+    template = NOTICES.get(done or "")
+    return template.format(n=n if n is not None else 0) if template else None
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def timeline_page(
+    request: Request,
+    patient_id: int,
+    staff: StaffDep,
+    db: SessionDep,
+    clock: ClockDep,
+    done: str | None = None,
+    n: int | None = None,
+    error: str | None = None,
+) -> Response:
+    timeline = patient_timeline(db, patient_id)
+    if timeline is None:
+        raise HTTPException(status_code=404, detail="No such patient")
+    audit.record(
+        db,
+        actor=staff.email,
+        action="view_timeline",
+        target=audit.patient_target(patient_id),
+        now=clock(),
+    )
+    db.commit()
+    return render(
+        request,
+        "patient.html",
+        timeline=timeline,
+        notice=notice_text(done, n),
+        error=ERRORS.get(error or ""),
+    )
+
+
+ERRORS = {
+    "resend": "That message cannot be sent again (it is not failed, or the patient opted out).",
+    "cancel": "That treatment no longer exists.",
+}
+
+
+def _back(form: FormData, default: str, done: str, n: int | None = None) -> Response:
+    target = safe_next(form.get("next"), default)
+    separator = "&" if "?" in target else "?"
+    suffix = f"{separator}done={done}" + (f"&n={n}" if n is not None else "")
+    return see_other(target + suffix)
+
+
+def _patient_of(db: Session, row: Treatment | OutboundMessage | InboundMessage | Alert) -> int:
+    if isinstance(row, Treatment):
+        return row.patient_id
+    if isinstance(row, OutboundMessage):
+        treatment = db.get(Treatment, row.treatment_id)
+        return treatment.patient_id if treatment else 0
+    return row.patient_id or 0
+
+
+def _target(patient_id: int) -> str:
+    return audit.patient_target(patient_id or None) or "patient:unknown"
+
+
+def _home(patient_id: int, fallback: str = "/") -> str:
+    return f"/patients/{patient_id}" if patient_id else fallback
+
+
+@router.post("/treatments/{treatment_id}/cancel")
+def cancel(
+    treatment_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+) -> Response:
+    now = clock()
+    treatment = db.get(Treatment, treatment_id)
+    if treatment is None:
+        raise HTTPException(status_code=404, detail="No such treatment")
+    try:
+        stopped = cancel_treatment(db, treatment_id, now=now)
+    except RegistrationError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    audit.record(
+        db,
+        actor=staff.email,
+        action="cancel",
+        target=_target(treatment.patient_id),
+        detail=f"treatment:{treatment_id}; {stopped} message(s) stopped",
+        now=now,
+    )
+    db.commit()
+    return _back(form, _home(treatment.patient_id), "cancelled", stopped)
+
+
+@router.post("/messages/{message_id}/resend")
+def resend(
+    message_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+) -> Response:
+    now = clock()
+    message = db.get(OutboundMessage, message_id)
+    if message is None:
+        raise HTTPException(status_code=404, detail="No such message")
+    patient_id = _patient_of(db, message)
+    try:
+        resend_message(db, message_id, now=now)
+    except ValueError:
+        db.rollback()
+        return see_other(f"{_home(patient_id)}?error=resend")
+    audit.record(
+        db,
+        actor=staff.email,
+        action="resend",
+        target=_target(patient_id),
+        detail=f"message:{message_id}",
+        now=now,
+    )
+    db.commit()
+    return _back(form, _home(patient_id), "resent")
+
+
+def _domain_action(
+    db: Session,
+    row: InboundMessage | Alert | None,
+    what: str,
+    act: Callable[[], object],
+    *,
+    actor: str,
+    action: str,
+    clock: Clock,
+) -> int:
+    """Audit first, in the same transaction the domain function commits; 404 if missing."""
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"No such {what}")
+    patient_id = _patient_of(db, row)
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        target=_target(patient_id),
+        detail=f"{what}:{row.id}",
+        now=clock(),
+    )
+    try:
+        act()
+    except LookupError as exc:
+        db.rollback()
+        raise HTTPException(status_code=404, detail=f"No such {what}") from exc
+    db.commit()
+    return patient_id
+
+
+@router.post("/replies/{reply_id}/handled")
+def handled(
+    reply_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+) -> Response:
+    patient_id = _domain_action(
+        db,
+        db.get(InboundMessage, reply_id),
+        "reply",
+        lambda: mark_handled(db, reply_id, by=staff.email, now=clock()),
+        actor=staff.email,
+        action="mark_handled",
+        clock=clock,
+    )
+    return _back(form, _home(patient_id, "/inbox"), "handled")
+
+
+@router.post("/alerts/{alert_id}/ack")
+def acknowledge(
+    alert_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+) -> Response:
+    patient_id = _domain_action(
+        db,
+        db.get(Alert, alert_id),
+        "alert",
+        lambda: acknowledge_alert(db, alert_id, by=staff.email, now=clock()),
+        actor=staff.email,
+        action="ack_alert",
+        clock=clock,
+    )
+    return _back(form, _home(patient_id, "/alerts"), "acknowledged")
+
+
+@router.post("/patients/{patient_id}/opt-out")
+def patient_opt_out(
+    patient_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+) -> Response:
+    return _opt(patient_id, staff.email, form, db, clock, out=True)
+
+
+@router.post("/patients/{patient_id}/opt-in")
+def patient_opt_in(
+    patient_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+) -> Response:
+    return _opt(patient_id, staff.email, form, db, clock, out=False)
+
+
+def _opt(
+    patient_id: int, actor: str, form: FormData, db: Session, clock: Clock, *, out: bool
+) -> Response:
+    now = clock()
+    try:
+        changed = (opt_out if out else opt_in)(db, patient_id, now=now)
+    except LookupError as exc:
+        db.rollback()
+        raise HTTPException(status_code=404, detail="No such patient") from exc
+    audit.record(
+        db,
+        actor=actor,
+        action="opt_out" if out else "opt_in",
+        target=audit.patient_target(patient_id),
+        detail=f"{changed} message(s) {'cancelled' if out else 'revived'}",
+        now=now,
+    )
+    db.commit()
+    return _back(form, f"/patients/{patient_id}", "opted_out" if out else "opted_in", changed)

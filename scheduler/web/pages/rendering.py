@@ -1,0 +1,110 @@
+"""What every staff page shares: the templates, the login requirement, safe response headers."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from models.tables import StaffUser
+from scheduler.contacts import display_phone
+from scheduler.outbound.render import default_templates_dir
+from scheduler.settings import Settings
+from scheduler.web.csrf import FIELD as CSRF_FIELD
+from scheduler.web.csrf import csrf_token, keep_new_session
+from scheduler.web.pages import formatting as page_format
+from scheduler.web.session import session_staff
+
+PAGES_DIR = default_templates_dir() / "pages"
+STATIC_DIR = PAGES_DIR / "static"
+
+# Pages show patient data: never cached, never framed, no third-party anything.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+@cache
+def templates(directory: Path = PAGES_DIR) -> Jinja2Templates:
+    """The page templates (autoescaped), with the formatting filters."""
+    found = Jinja2Templates(directory=directory)
+    found.env.filters.update(
+        age=page_format.age,
+        json_list=page_format.json_list,
+        reason=page_format.reason_text,
+        step=page_format.step_label,
+        channel=page_format.channel_label,
+        phone=display_phone,
+    )
+    found.env.globals["csrf_field"] = CSRF_FIELD
+    return found
+
+
+def current_staff(request: Request) -> StaffUser:
+    """The logged-in staff member; anyone else is sent to the login page (303)."""
+    staff = session_staff(request)
+    if staff is None:
+        # Only the path comes back after login: queries could carry what people typed.
+        target = quote(request.url.path, safe="/")
+        raise HTTPException(status_code=303, headers={"Location": f"/login?next={target}"})
+    return staff
+
+
+StaffDep = Annotated[StaffUser, Depends(current_staff)]
+
+
+def render(
+    request: Request, template: str, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A page with the shared context: who is logged in, the form token, clinic zone and now."""
+    settings: Settings = request.app.state.settings
+    now = request.app.state.clock()
+
+    def local(moment: Any, *, now_aware: bool = True, short: bool = False) -> str:
+        return page_format.local_time(
+            moment, settings.zone, now=now if now_aware else None, short=short
+        )
+
+    response = templates().TemplateResponse(
+        request,
+        template,
+        {
+            "staff": session_staff(request),
+            "csrf_token": csrf_token(request),
+            "now": now,
+            "local": local,
+            "clinic_name": settings.clinic_name,
+            "path": request.url.path,
+            **context,
+        },
+        status_code=status_code,
+    )
+    keep_new_session(request, response, settings)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a POST, go to a page with GET (so a reload does not post again)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(value: object, default: str = "/") -> str:
+    """A local path to return to; anything that could leave the site becomes `default`."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return default
+    if "\\" in value or any(ord(ch) < 32 for ch in value):
+        return default
+    return value

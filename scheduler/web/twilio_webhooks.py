@@ -1,0 +1,165 @@
+"""Twilio webhooks; every request must carry a valid X-Twilio-Signature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from anyio import CapacityLimiter, to_thread
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import Engine
+from sqlmodel import Session
+from twilio.twiml.messaging_response import MessagingResponse
+
+from scheduler.contacts import normalize_phone
+from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.inbound.replies import IncomingReply, ReplyOutcome, receive_reply
+from scheduler.ops.metrics import webhook_outcome
+from scheduler.outbound.delivery_reports import record_delivery_report
+from scheduler.settings import Settings
+from scheduler.web.deps import ClockDep, EngineDep, MetricsDep, NoticesDep, SettingsDep
+from scheduler.web.twilio_signature import is_valid_twilio_request
+
+router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
+# Webhook database work runs in at most this many threads at once. More are not faster: SQLite
+# takes one writer at a time, PostgreSQL's pool holds 5 connections (past that, one is opened
+# and closed per request), and each extra thread competes for the GIL. bench/webhook_load, 16
+# connections: p99 33-76 ms with 4 threads, 75-233 ms with the shared pool's 40.
+DB_THREADS = 4
+
+
+def db_limiter() -> CapacityLimiter:
+    """A limiter for one app's webhook database work (create_app keeps it in app.state)."""
+    return CapacityLimiter(DB_THREADS)
+
+
+def _limiter(request: Request) -> CapacityLimiter:
+    limiter: CapacityLimiter = request.app.state.webhook_limiter
+    return limiter
+
+
+async def signed_form(request: Request, settings: Settings) -> dict[str, str]:
+    """The form fields, once the signature over the operator's public URL checks out."""
+    form = await request.form()
+    params = {key: str(value) for key, value in form.items()}
+    # Twilio signs the URL it was told to call, not what a proxy forwards to us.
+    url = settings.public_base_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    token = settings.twilio_auth_token.get_secret_value()
+    signature = request.headers.get("X-Twilio-Signature")
+    if not token or not is_valid_twilio_request(token, url, params, signature):
+        raise HTTPException(status_code=403, detail="invalid Twilio signature")
+    return params
+
+
+@router.post("/status", status_code=204)
+async def status_callback(
+    request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    clock: ClockDep,
+    metrics: MetricsDep,
+) -> Response:
+    try:
+        params = await signed_form(request, settings)
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        status = params.get("MessageStatus") or params.get("SmsStatus")
+        if not sid or not status:
+            detail = "MessageSid and MessageStatus are required"
+            raise HTTPException(status_code=400, detail=detail)
+    except HTTPException as exc:
+        metrics.webhook("status", webhook_outcome(exc.status_code))
+        raise
+    # In a worker thread: on the event loop its database calls stalled every other request
+    # (PostgreSQL: ~110 requests/s whatever the concurrency, bench/webhook_load).
+    await to_thread.run_sync(
+        partial(record_delivery_report, now=clock()),
+        engine,
+        sid,
+        status,
+        params.get("ErrorCode") or None,
+        limiter=_limiter(request),
+    )
+    metrics.webhook("status", "ok")
+    return Response(status_code=204)
+
+
+# Twilio's inbound form is a few kB even with ten media URLs; anything far larger is not Twilio.
+MAX_FORM_BYTES = 64 * 1024
+MAX_MEDIA = 10
+
+
+@router.post("/sms", response_class=Response)
+async def inbound_sms(
+    request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    clock: ClockDep,
+    metrics: MetricsDep,
+    notices: NoticesDep,
+) -> Response:
+    """A patient's (or practitioner's) text: stored, acted on, answered with TwiML."""
+    try:
+        length = request.headers.get("content-length")
+        if length is None or not length.isdigit():
+            raise HTTPException(status_code=411, detail="Content-Length is required")
+        if int(length) > MAX_FORM_BYTES:
+            raise HTTPException(status_code=413, detail="request too large")
+        params = await signed_form(request, settings)
+        reply = _incoming_sms(params)
+    except HTTPException as exc:
+        metrics.webhook("sms", webhook_outcome(exc.status_code))
+        raise
+    outcome = await to_thread.run_sync(
+        _store_reply, engine, settings, reply, clock(), notices, limiter=_limiter(request)
+    )
+    metrics.webhook("sms", "duplicate" if outcome.duplicate else "ok")
+    return twiml(outcome.answer)
+
+
+def _incoming_sms(params: dict[str, str]) -> IncomingReply:
+    sid = params.get("MessageSid") or params.get("SmsSid")
+    sender = params.get("From", "").strip()
+    if not sid or not sender:
+        raise HTTPException(status_code=400, detail="MessageSid and From are required")
+    try:
+        count = int(params.get("NumMedia") or 0)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="NumMedia must be a number") from None
+    media = tuple(
+        url
+        for i in range(min(max(count, 0), MAX_MEDIA))
+        if (url := params.get(f"MediaUrl{i}", "")).startswith("https://")
+    )
+    try:
+        sender = normalize_phone(sender)
+    except ValueError:
+        sender = sender[:32]  # a short code or alphanumeric sender: kept as Twilio gave it
+    return IncomingReply(
+        channel="sms",
+        from_address=sender,
+        body=params.get("Body", ""),
+        provider_id=sid[:255],
+        to_address=params.get("To") or None,
+        media_urls=media,
+    )
+
+
+def _store_reply(
+    engine: Engine,
+    settings: Settings,
+    reply: IncomingReply,
+    now: datetime,
+    notices: NoticeRenderer,
+) -> ReplyOutcome:
+    with Session(engine, expire_on_commit=False) as session:
+        return receive_reply(session, settings, reply, now=now, notices=notices)
+
+
+def twiml(answer: str | None) -> Response:
+    """A TwiML document: one <Message> answering the sender, or an empty <Response/>."""
+    document = MessagingResponse()
+    if answer:
+        document.message(answer)
+    return Response(content=str(document), media_type="application/xml")
