@@ -44,10 +44,11 @@ from models.db import make_engine, session_scope
 from models.migrate import upgrade
 from scheduler.followups.csv_import import import_csv
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, SendWindow, plan_messages
+from scheduler.followups.plan import KINDS, plan_messages
 from scheduler.followups.registration import cancel_treatment
-from scheduler.outbound.outbox import list_messages
+from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
+from scheduler.staff.queries import MessageFilter, list_messages
 
 TARGET = 10.0
 HEADER = ["name", "phone", "email", "language", "channel", "performed_at", "practitioner", "kind"]
@@ -120,7 +121,7 @@ def aftercare(text: str, picks: list[int], path: Path) -> dict[str, Any]:
                 select(col(Treatment.id)).where(col(Treatment.patient_id) == patient.id)
             ).all()
             return sum(
-                len(list_messages(session, statuses=["pending"], treatment_id=t))
+                list_messages(session, MessageFilter(("pending",), treatment_id=t)).total
                 for t in treatments
                 if t is not None
             )

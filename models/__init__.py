@@ -1,21 +1,23 @@
 """SQLModel tables, the engine and Alembic migrations of Aftercare."""
 
 from models.tables import (
-    OPEN_STATUSES,
     Alert,
-    AlertStatus,
     AuditEvent,
-    ChannelChoice,
     EarlyDeliveryReport,
     InboundMessage,
-    Language,
     OutboundMessage,
-    OutboxStatus,
     Patient,
     PatientBase,
     Practitioner,
     StaffUser,
     Treatment,
+)
+from models.vocabulary import (
+    OPEN_STATUSES,
+    AlertStatus,
+    ChannelChoice,
+    Language,
+    OutboxStatus,
     TreatmentStatus,
 )
 

@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
-
-
-class Language(StrEnum):
-    EN = "en"
-    FR = "fr"
-
-
-class ChannelChoice(StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
-    BOTH = "both"
-
-
-class TreatmentStatus(StrEnum):
-    ACTIVE = "active"
-    CANCELLED = "cancelled"
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"  # waiting for due time or for its next retry
-    SENDING = "sending"  # claimed by a dispatch pass, provider call in flight
-    SENT = "sent"  # accepted by the provider
-    DELIVERED = "delivered"  # provider confirmed delivery (Twilio status callback)
-    UNDELIVERED = "undelivered"
-    FAILED = "failed"  # permanent error, or retries exhausted
-    EXPIRED = "expired"  # its useful life ended before it could be sent
-    CANCELLED = "cancelled"  # treatment cancelled or patient opted out
-
-
-OPEN_STATUSES = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+from models.vocabulary import (
+    AlertStatus,
+    ChannelChoice,
+    Language,
+    OutboxStatus,
+    TreatmentStatus,
+)
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
@@ -147,12 +123,6 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_ts(index=True))
     handled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     handled_by: str | None = Field(default=None, max_length=320)
-
-
-class AlertStatus(StrEnum):
-    OPEN = "open"
-    ESCALATED = "escalated"  # open, and the on-call contact was told
-    ACKNOWLEDGED = "acknowledged"
 
 
 class Alert(SQLModel, table=True):

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from models import OutboundMessage, Patient, Treatment
 from models.db import session_scope
 from scheduler.channels.base import Channel
-from scheduler.channels.registry import build_channels
+from scheduler.channels.media import build_channels
 from scheduler.clock import SimulatedClock
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import register_treatment

@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from models import Alert, InboundMessage
 from models.db import session_scope
-from scheduler.channels.registry import build_channels
+from scheduler.channels.media import build_channels
 from scheduler.clock import SimulatedClock
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.practitioners import save_practitioner

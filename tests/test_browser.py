@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from models import Alert, OutboundMessage, Patient, Treatment
 from models.db import session_scope
+from models.vocabulary import Medium
 from scheduler.clock import system_clock
 from scheduler.inbound.replies import IncomingReply, receive_reply
 from scheduler.ops.runtime import open_database
@@ -266,7 +267,7 @@ def _seed_a_busy_morning(served: Served) -> int:
     ]
     for n, (sender, body, minutes_ago) in enumerate(replies):
         with Session(served.engine) as session:
-            incoming = IncomingReply("sms", sender, body, f"SMseed{n}")
+            incoming = IncomingReply(Medium.SMS, sender, body, f"SMseed{n}")
             moment = now - timedelta(minutes=minutes_ago)
             receive_reply(session, served.settings, incoming, now=moment)
     with session_scope(served.engine) as session:

@@ -18,11 +18,12 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, event
 
 from models.db import make_engine, session_scope
+from models.vocabulary import ErrorCode
 from scheduler.followups.csv_import import CsvFormatError, import_csv
 from scheduler.followups.intake import TreatmentCreate, describe_error
-from scheduler.followups.plan import KINDS, PlannedMessage, SendWindow, plan_messages
+from scheduler.followups.plan import KINDS, PlannedMessage, plan_messages
 from scheduler.followups.practitioners import save_practitioner
-from scheduler.followups.registration import OPTED_OUT, RegistrationError, register_treatment
+from scheduler.followups.registration import RegistrationError, register_treatment
 from scheduler.followups.registration_rules import (
     PatientDetails,
     new_patient_details,
@@ -31,6 +32,7 @@ from scheduler.followups.registration_rules import (
 )
 from scheduler.ops.runtime import open_database
 from scheduler.outbound.optout import opt_out
+from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -254,7 +256,7 @@ def plan_for(performed_at: datetime) -> list[PlannedMessage]:
     ("performed_at", "opted_out", "expected"),
     [
         (NOW, False, [("pending", None, None)] * 3),
-        (NOW, True, [("cancelled", OPTED_OUT, "patient opted out")] * 3),
+        (NOW, True, [("cancelled", ErrorCode.OPTED_OUT, "patient opted out")] * 3),
         # Day 1 of the 20th was useful until the 22nd 19:00; day 3 until the 25th 19:00.
         (
             datetime(2026, 11, 20, 12, tzinfo=TORONTO),
@@ -265,7 +267,7 @@ def plan_for(performed_at: datetime) -> list[PlannedMessage]:
         (
             datetime(2026, 11, 10, 12, tzinfo=TORONTO),
             True,
-            [("cancelled", OPTED_OUT, "patient opted out")] * 3,
+            [("cancelled", ErrorCode.OPTED_OUT, "patient opted out")] * 3,
         ),
     ],
 )

@@ -20,12 +20,13 @@ from sqlmodel import Session, col, select
 
 from models import OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
+from models.vocabulary import ErrorCode
 from scheduler.channels.base import Channel
-from scheduler.channels.registry import build_channels
+from scheduler.channels.media import build_channels
 from scheduler.clock import SimulatedClock
 from scheduler.contacts import mask_email
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.registration import OPTED_OUT, register_treatment
+from scheduler.followups.registration import register_treatment
 from scheduler.outbound.compose import message_context
 from scheduler.outbound.dispatch import Dispatcher, PassReport
 from scheduler.outbound.render import MessageRenderer, RenderedEmail
@@ -221,7 +222,9 @@ def test_unsubscribe_link_from_the_email_works_end_to_end(
     assert h.patient().opted_out_at == h.clock()
     later = [r for r in h.rows() if r.step != "day1"]
     assert len(later) == 4  # day 3 and day 7, by SMS and by email
-    assert {(r.status, r.error_code) for r in later} == {(OutboxStatus.CANCELLED, OPTED_OUT)}
+    assert {(r.status, r.error_code) for r in later} == {
+        (OutboxStatus.CANCELLED, ErrorCode.OPTED_OUT)
+    }
     assert {r.status for r in h.rows() if r.step == "day1"} == {OutboxStatus.SENT}
 
     h.clock.set(DAY3)

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from models import Alert, InboundMessage
 from models.db import session_scope
-from scheduler.channels.registry import build_channels
+from scheduler.channels.media import build_channels
 from scheduler.clock import SimulatedClock
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import register_treatment

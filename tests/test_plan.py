@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.followups.plan import (
-    KINDS,
+from scheduler.followups.plan import KINDS, plan_messages
+from scheduler.outbound.timing import (
     Action,
     SendWindow,
     backoff_delay,
@@ -17,7 +17,6 @@ from scheduler.followups.plan import (
     in_window,
     local_moment,
     next_window_opening,
-    plan_messages,
 )
 
 TORONTO = ZoneInfo("America/Toronto")

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import OutboundMessage, OutboxStatus, Patient, Treatment
 from scheduler.channels.base import OutgoingMessage
-from scheduler.channels.registry import build_channels
+from scheduler.channels.media import build_channels
 from scheduler.clock import SimulatedClock
 from scheduler.outbound.claims import claim_batch, recover_stale
 from scheduler.outbound.compose import compose

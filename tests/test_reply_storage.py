@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models import Alert, InboundMessage, OutboundMessage, OutboxStatus
 from models.db import session_scope
+from models.vocabulary import Medium
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.practitioners import save_practitioner
 from scheduler.followups.registration import register_treatment
@@ -70,7 +71,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
 
 
 def sms(body: str, sid: str, sender: str = PATIENT) -> IncomingReply:
-    return IncomingReply(channel="sms", from_address=sender, body=body, provider_id=sid)
+    return IncomingReply(channel=Medium.SMS, from_address=sender, body=body, provider_id=sid)
 
 
 def store(engine: Engine, settings: Settings, reply: IncomingReply) -> ReplyOutcome:

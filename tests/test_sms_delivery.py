@@ -29,8 +29,8 @@ from sms_support import (
 from sqlalchemy import Engine
 
 from models import OutboxStatus
+from models.vocabulary import ErrorCode
 from scheduler.contacts import mask_phone
-from scheduler.followups.registration import OPTED_OUT
 from scheduler.outbound.compose import message_context
 from scheduler.outbound.render import MessageRenderer
 
@@ -176,7 +176,9 @@ def test_carrier_opt_out_cancels_the_patients_other_messages(
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "21610")
     assert h.patient(phone(0)).opted_out_at == DAY1
     later = [r for r in h.rows(phone(0)) if r.step != "day1"]
-    assert [(r.status, r.error_code) for r in later] == [(OutboxStatus.CANCELLED, OPTED_OUT)] * 2
+    assert [(r.status, r.error_code) for r in later] == [
+        (OutboxStatus.CANCELLED, ErrorCode.OPTED_OUT)
+    ] * 2
     # The other patient is untouched.
     assert h.patient(phone(1)).opted_out_at is None
 

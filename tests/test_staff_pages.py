@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from models import Alert, InboundMessage, OutboundMessage, Patient, Treatment
 from models.db import session_scope
+from models.vocabulary import Medium
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import register_treatment
 from scheduler.inbound.replies import IncomingReply, receive_reply
@@ -52,7 +53,7 @@ def reply(pages: Pages, body: str, phone: str = "+16135550188", sid: str = "SM1"
         outcome = receive_reply(
             session,
             pages.settings,
-            IncomingReply(channel="sms", from_address=phone, body=body, provider_id=sid),
+            IncomingReply(channel=Medium.SMS, from_address=phone, body=body, provider_id=sid),
             now=pages.clock(),
         )
     return outcome.inbound_id

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fakes.twilio_server import FakeTwilio, FaultMode
 
+from models.vocabulary import Medium
 from scheduler.channels.base import DeliveryError, ErrorKind, OutgoingMessage
 from scheduler.channels.twilio_sms import TwilioChannel, parse_retry_after
 from scheduler.contacts import mask_phone
@@ -27,7 +28,7 @@ CALLBACK = "https://clinic.example/webhooks/twilio/status"
 
 
 def sms(to: str = TO, text: str = "Day 1: how are you feeling?") -> OutgoingMessage:
-    return OutgoingMessage(outbox_id=1, medium="sms", to=to, text=text)
+    return OutgoingMessage(outbox_id=1, medium=Medium.SMS, to=to, text=text)
 
 
 @pytest.fixture
@@ -220,7 +221,7 @@ def test_closed_channel_and_wrong_medium() -> None:
     ch = TwilioChannel(
         account_sid=ACCOUNT, auth_token=TOKEN, from_number=FROM, status_callback_url=None
     )
-    email = OutgoingMessage(outbox_id=2, medium="email", to="a@b.example", text="hi")
+    email = OutgoingMessage(outbox_id=2, medium=Medium.EMAIL, to="a@b.example", text="hi")
     assert send_error(ch, email).kind is ErrorKind.PERMANENT
     ch.close()
     assert send_error(ch).code == "closed"

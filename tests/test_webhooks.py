@@ -16,10 +16,11 @@ from twilio.request_validator import RequestValidator
 
 from models import EarlyDeliveryReport, OutboundMessage, OutboxStatus, Patient
 from models.db import session_scope
+from models.vocabulary import ErrorCode
 from scheduler.channels.base import OutgoingMessage
 from scheduler.clock import SimulatedClock
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.registration import OPTED_OUT, register_treatment
+from scheduler.followups.registration import register_treatment
 from scheduler.outbound.dispatch import Dispatcher
 from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
@@ -185,7 +186,9 @@ def test_failed_with_21610_opts_the_patient_out(
     with Session(engine) as session:
         assert session.exec(select(Patient)).one().opted_out_at == clock()
     later = [r for r in rows(engine) if r.step != "day1"]
-    assert [(r.status, r.error_code) for r in later] == [(OutboxStatus.CANCELLED, OPTED_OUT)] * 2
+    assert [(r.status, r.error_code) for r in later] == [
+        (OutboxStatus.CANCELLED, ErrorCode.OPTED_OUT)
+    ] * 2
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Protocol
 
-Medium = Literal["sms", "email"]
-# The error code of a message whose sending process died mid-send: it may have gone out.
-INTERRUPTED = "interrupted"
+from models.vocabulary import Medium
 
 
 @dataclass(frozen=True)
@@ -23,7 +21,8 @@ class OutgoingMessage:
     html: str | None = None
     unsubscribe_url: str | None = None  # one-click HTTPS opt-out link (email)
     # The channel's own error code from this message's last failed attempt: lets a channel
-    # check whether an attempt that timed out after sending did reach the provider. INTERRUPTED
+    # check whether an attempt that timed out after sending did reach the provider.
+    # ErrorCode.INTERRUPTED
     # says a process died during the previous attempt.
     previous_error_code: str | None = None
     headers: dict[str, str] = field(default_factory=dict)

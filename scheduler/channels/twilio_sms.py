@@ -18,7 +18,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from scheduler.channels.base import INTERRUPTED, DeliveryError, ErrorKind, OutgoingMessage
+from models.vocabulary import ErrorCode, Medium
+from scheduler.channels.base import DeliveryError, ErrorKind, OutgoingMessage
 from scheduler.contacts import mask_phone
 
 if TYPE_CHECKING:
@@ -37,9 +38,9 @@ _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 logger = logging.getLogger(__name__)
 # After a read timeout Twilio may have created the message anyway; the retry first looks for
 # it among the recipient's recent messages (same body, this recent) instead of sending twice.
-# The same holds when the process sending it died mid-send (INTERRUPTED).
+# The same holds when the process sending it died mid-send (ErrorCode.INTERRUPTED).
 READ_TIMEOUT = "read-timeout"
-RECONCILE_AFTER = frozenset({READ_TIMEOUT, INTERRUPTED})
+RECONCILE_AFTER = frozenset({READ_TIMEOUT, ErrorCode.INTERRUPTED})
 RECONCILE_WINDOW = timedelta(hours=6)
 _GONE_WRONG = {"failed", "undelivered", "canceled"}
 
@@ -184,7 +185,7 @@ class TwilioChannel:
 
     def submit(self, message: OutgoingMessage) -> SmsReceipt:
         """Like `send`, but also returns Twilio's segment count and initial status."""
-        if message.medium != "sms":
+        if message.medium != Medium.SMS:
             raise DeliveryError("Twilio channel only sends SMS", kind=ErrorKind.PERMANENT)
         if self._closed:
             raise _closed_error()

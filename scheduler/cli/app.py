@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import make_engine, session_scope
 from models.migrate import upgrade
-from scheduler.channels.registry import build_channels
+from scheduler.channels.media import build_channels
 from scheduler.cli import admin as cli_admin
 from scheduler.cli.common import console, database, fail, load_settings
 from scheduler.cli.tables import messages_table, scheduled_table, treatments_table
@@ -25,8 +25,14 @@ from scheduler.followups.registration import RegistrationError, cancel_treatment
 from scheduler.ops.logs import configure_logging
 from scheduler.ops.runtime import StartupError, checked_renderer, describe_db_error
 from scheduler.outbound.dispatch import Dispatcher
-from scheduler.outbound.outbox import list_messages, list_treatments
 from scheduler.settings import Settings
+from scheduler.staff.queries import (
+    MAX_PER_PAGE,
+    MessageFilter,
+    PageRequest,
+    list_messages,
+    list_treatments,
+)
 
 app = typer.Typer(
     help="Aftercare: day 1/3/7 follow-up messages after clinic treatments.",
@@ -176,12 +182,15 @@ def treatment_cancel(treatment_id: Annotated[int, typer.Argument(help="Treatment
 
 
 @treatment_app.command("list")
-def treatment_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 50) -> None:
+def treatment_list(
+    limit: Annotated[int, typer.Option(help="At most this many.", min=1, max=MAX_PER_PAGE)] = 50,
+) -> None:
     """List recent treatments."""
     settings = load_settings()
     with session_scope(database(settings)) as session:
-        rows = list_treatments(session, limit=limit)
-    console.print(treatments_table(rows, settings.zone))
+        found = list_treatments(session, page=PageRequest(1, limit))
+    console.print(treatments_table(found.items, settings.zone))
+    _more(len(found.items), found.total)
 
 
 @messages_app.command("list")
@@ -194,19 +203,26 @@ def messages_list(
         ),
     ] = None,
     treatment: Annotated[int | None, typer.Option(help="Only this treatment.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
+    limit: Annotated[
+        int, typer.Option(help="At most this many.", min=1, max=MAX_PER_PAGE)
+    ] = MAX_PER_PAGE,
 ) -> None:
     """List outbox messages with their local send times and outcomes."""
     settings = load_settings()
+    filters = MessageFilter(
+        statuses=tuple(status or ()),
+        treatment_id=treatment,
+        ready_at=system_clock() if due else None,
+    )
     with session_scope(database(settings)) as session:
-        rows = list_messages(
-            session,
-            statuses=status or (),
-            treatment_id=treatment,
-            limit=limit,
-            due_before=system_clock() if due else None,
-        )
-    console.print(messages_table(rows, settings.zone))
+        found = list_messages(session, filters, page=PageRequest(1, limit))
+    console.print(messages_table(found.items, settings.zone))
+    _more(len(found.items), found.total)
+
+
+def _more(shown: int, total: int) -> None:
+    if total > shown:
+        console.print(f"{shown} of {total} shown (--limit to see more, at most {MAX_PER_PAGE}).")
 
 
 @app.command()

@@ -17,8 +17,8 @@ from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import register_treatment
 from scheduler.ops.runtime import checked_renderer, open_database
 from scheduler.outbound.dispatch import Dispatcher
-from scheduler.outbound.outbox import list_messages
 from scheduler.settings import Settings
+from scheduler.staff.queries import PageRequest, list_messages
 
 
 def demo_patients() -> list[TreatmentCreate]:
@@ -85,6 +85,12 @@ def run_demo(console: Console, *, days: int = 10) -> None:
                 printed.seek(0)
                 printed.truncate()
         with session_scope(engine) as session:
-            console.print(messages_table(list_messages(session), zone, title="Outbox at the end"))
+            console.print(
+                messages_table(
+                    list_messages(session, page=PageRequest(1, 200)).items,
+                    zone,
+                    title="Outbox at the end",
+                )
+            )
         dispatcher.close()
         engine.dispose()

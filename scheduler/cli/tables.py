@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
-from models import OutboundMessage, Patient, Treatment
+from models import OutboundMessage
 from scheduler.contacts import mask_phone
 from scheduler.outbound.outbox import MessageRow
+from scheduler.staff.queries import TreatmentRow
 
 
 def local(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -62,11 +63,12 @@ def scheduled_table(messages: Sequence[OutboundMessage], zone: ZoneInfo) -> Tabl
     return table
 
 
-def treatments_table(rows: Sequence[tuple[Treatment, Patient]], zone: ZoneInfo) -> Table:
+def treatments_table(rows: Sequence[TreatmentRow], zone: ZoneInfo) -> Table:
     table = Table(title="Treatments", title_justify="left")
     for column in ("id", "patient", "phone", "language", "kind", "performed (local)", "status"):
         table.add_column(column)
-    for treatment, patient in rows:
+    for row in rows:
+        treatment, patient = row.treatment, row.patient
         status = treatment.status + (" (opted out)" if patient.opted_out_at else "")
         table.add_row(
             str(treatment.id),

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col
 from models import OutboundMessage, Patient, Practitioner, Treatment, TreatmentStatus
 from models.types import UTCDateTime
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, SendWindow, plan_from_date
+from scheduler.followups.plan import KINDS, plan_from_date
 from scheduler.followups.practitioners import name_key
 from scheduler.followups.registration_rules import (
     PatientDetails,
@@ -22,6 +22,8 @@ from scheduler.followups.registration_rules import (
     outbox_rows,
     updated_patient_details,
 )
+from scheduler.outbound import outbox_states
+from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
 
 CHUNK_ROWS = 1_000
@@ -171,7 +173,7 @@ class BulkRegistration:
                     "channel": row.channel,
                     "at_due_at": self.at(row.due_at),
                     "at_expires_at": self.at(row.expires_at),
-                    "status": row.status.value,
+                    "status": outbox_states.born(row.status).value,
                     "attempts": 0,
                     "at_next_attempt_at": self.at(row.due_at),
                     "error_code": row.error_code,

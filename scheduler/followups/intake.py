@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from models.vocabulary import LANGUAGES, ChannelChoice, Language, Medium, media_of
 from scheduler.contacts import normalize_email, normalize_phone
 from scheduler.followups.plan import KINDS
 
@@ -19,8 +19,8 @@ class TreatmentCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     phone: str
     email: str | None = None
-    language: Literal["en", "fr"] | None = None
-    channel: Literal["sms", "email", "both"] = "sms"
+    language: Language | None = None
+    channel: ChannelChoice = ChannelChoice.SMS
     performed_at: datetime | None = None
     practitioner: str | None = Field(default=None, max_length=200)
     kind: str = "microneedling"
@@ -41,17 +41,17 @@ class TreatmentCreate(BaseModel):
     def _language(cls, value: object) -> object:
         if isinstance(value, str):
             value = value.strip().lower() or None
-        if value is not None and value not in ("en", "fr"):
-            raise ValueError(f"unknown language {value!r} (use en or fr)")
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r} (use {_either(LANGUAGES)})")
         return value
 
     @field_validator("channel", mode="before")
     @classmethod
     def _channel(cls, value: object) -> object:
         if isinstance(value, str):
-            value = value.strip().lower() or "sms"
-        if value not in ("sms", "email", "both"):
-            raise ValueError(f"unknown channel {value!r} (use sms, email or both)")
+            value = value.strip().lower() or ChannelChoice.SMS
+        if value not in tuple(ChannelChoice):
+            raise ValueError(f"unknown channel {value!r} (use {_either(tuple(ChannelChoice))})")
         return value
 
     @field_validator("performed_at", mode="before")
@@ -74,7 +74,12 @@ class TreatmentCreate(BaseModel):
         return value
 
     def needs_email(self) -> bool:
-        return self.channel in ("email", "both")
+        return Medium.EMAIL in media_of(self.channel)
+
+
+def _either(choices: tuple[str, ...]) -> str:
+    """`en or fr`, `sms, email or both`."""
+    return ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
 
 
 def describe_error(exc: ValidationError) -> str:

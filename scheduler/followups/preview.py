@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from models.vocabulary import LANGUAGES
 from scheduler.contacts import display_phone
 from scheduler.followups.plan import KINDS
-from scheduler.ops.runtime import LANGUAGES
 from scheduler.outbound.render import MessageContext, MessageRenderer
 from scheduler.settings import Settings
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models import (
@@ -17,10 +16,9 @@ from models import (
     TreatmentStatus,
 )
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, SendWindow, plan_messages
+from scheduler.followups.plan import KINDS, plan_messages
 from scheduler.followups.practitioners import find_practitioner
 from scheduler.followups.registration_rules import (
-    OPTED_OUT,
     PatientDetails,
     RegistrationError,
     new_patient_details,
@@ -28,10 +26,11 @@ from scheduler.followups.registration_rules import (
     performed_instant,
     updated_patient_details,
 )
+from scheduler.outbound import outbox_states
+from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
 
 __all__ = [
-    "OPTED_OUT",
     "Registered",
     "RegistrationError",
     "cancel_treatment",
@@ -75,7 +74,7 @@ def register_treatment(
             due_at=row.due_at,
             expires_at=row.expires_at,
             next_attempt_at=row.due_at,
-            status=row.status,
+            status=outbox_states.born(row.status),
             error_code=row.error_code,
             last_error=row.last_error,
             updated_at=now,
@@ -107,12 +106,9 @@ def cancel_treatment(session: Session, treatment_id: int, *, now: datetime) -> i
         treatment.cancelled_at = now
         session.add(treatment)
     result = session.execute(
-        update(OutboundMessage)
-        .where(
-            col(OutboundMessage.treatment_id) == treatment_id,
-            col(OutboundMessage.status) == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error="treatment cancelled", updated_at=now)
+        outbox_states.move([OutboxStatus.PENDING], OutboxStatus.CANCELLED)
+        .where(col(OutboundMessage.treatment_id) == treatment_id)
+        .values(last_error="treatment cancelled", updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

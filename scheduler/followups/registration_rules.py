@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models import OutboxStatus
+from models.vocabulary import ErrorCode, media_of
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.plan import PlannedMessage
 
 FUTURE_TOLERANCE = timedelta(hours=1)
-OPTED_OUT = "opted_out"
 
 
 class RegistrationError(ValueError):
@@ -73,20 +73,20 @@ class OutboxRow:
     last_error: str | None
 
 
-def mediums(channel: str) -> tuple[str, ...]:
-    return ("sms", "email") if channel == "both" else (channel,)
-
-
 def outbox_rows(
     plan: Sequence[PlannedMessage], channel: str, *, opted_out: bool, now: datetime
 ) -> list[OutboxRow]:
     """Rows in step then medium order; an opted-out patient's are born cancelled."""
     rows = []
     for planned in plan:
-        for medium in mediums(channel):
+        for medium in media_of(channel):
             status, error_code, why = OutboxStatus.PENDING, None, None
             if opted_out:
-                status, error_code, why = OutboxStatus.CANCELLED, OPTED_OUT, "patient opted out"
+                status, error_code, why = (
+                    OutboxStatus.CANCELLED,
+                    ErrorCode.OPTED_OUT,
+                    "patient opted out",
+                )
             elif planned.expires_at <= now:
                 status, why = OutboxStatus.EXPIRED, "registered after this step's useful life"
             rows.append(

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import ColumnElement, Engine, or_, update
 from sqlmodel import Session, col, select
 
 from models import Alert, AlertStatus, Patient, Practitioner, Treatment
+from models.vocabulary import Medium
 from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
+from scheduler.channels.media import MEDIA, address_of
 from scheduler.contacts import mask_address
 from scheduler.inbound.notice_texts import AlertNotice, NoticeRenderer
 from scheduler.settings import Settings
@@ -25,7 +27,7 @@ _ACK = re.compile(r"^\s*ok(?:ay)?\s*[#:n°.-]*\s*(\d{1,9})\s*[.!]*\s*$", re.IGNO
 NOTIFY_LEASE = timedelta(minutes=2)
 MAX_NOTIFY_ATTEMPTS = 5
 
-Contact = tuple[Literal["sms", "email"], str]
+Contact = tuple[Medium, str]
 
 
 def parse_ack(text: str) -> int | None:
@@ -47,24 +49,19 @@ def acknowledge_alert(session: Session, alert_id: int, *, by: str, now: datetime
     return alert
 
 
-def reachable_at(phone: str | None, email: str | None) -> list[Contact]:
-    """Where a page goes: by SMS, then by email, whichever of the two is set."""
-    found: list[Contact] = []
-    if phone:
-        found.append(("sms", phone))
-    if email:
-        found.append(("email", email))
-    return found
+def reachable_at(addresses: Mapping[Medium, str | None]) -> list[Contact]:
+    """Where a page goes: every medium with an address, in the registry's order (SMS first)."""
+    return [(medium, address) for medium in MEDIA if (address := addresses.get(medium))]
 
 
 def contacts_of(practitioner: Practitioner | None) -> list[Contact]:
     if practitioner is None or not practitioner.active:
         return []
-    return reachable_at(practitioner.phone, practitioner.email)
+    return reachable_at({medium: address_of(practitioner, medium) for medium in MEDIA})
 
 
 def oncall_contacts(settings: Settings) -> list[Contact]:
-    return reachable_at(settings.oncall_phone, settings.oncall_email)
+    return reachable_at({Medium.SMS: settings.oncall_phone, Medium.EMAIL: settings.oncall_email})
 
 
 @dataclass
@@ -222,23 +219,19 @@ class AlertNotifier:
     ) -> list[str]:
         errors: list[str] = []
         for medium, address in targets:
-            if medium == "sms":
-                message = OutgoingMessage(
-                    outbox_id=0,
-                    medium="sms",
-                    to=address,
-                    text=self.notices.alert(notice, "sms", context),
-                    track_delivery=False,
-                )
-            else:
-                message = OutgoingMessage(
-                    outbox_id=0,
-                    medium="email",
-                    to=address,
-                    text=self.notices.alert(notice, "email_text", context),
-                    subject=self.notices.alert(notice, "email_subject", context),
-                    track_delivery=False,
-                )
+            spec = MEDIA[medium]
+            message = OutgoingMessage(
+                outbox_id=0,
+                medium=medium,
+                to=address,
+                text=self.notices.alert(notice, spec.text_part, context),
+                subject=(
+                    self.notices.alert(notice, spec.subject_part, context)
+                    if spec.subject_part
+                    else None
+                ),
+                track_delivery=False,
+            )
             try:
                 self.channels[medium].send(message)
             except DeliveryError as exc:

@@ -8,6 +8,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from models.vocabulary import Medium
 from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
 from scheduler.clock import Clock
 from scheduler.contacts import mask_address
@@ -62,7 +63,7 @@ class MailboxJob:
         if mail.attachments:
             body += "\n[attachments: " + ", ".join(mail.attachments) + "]"
         reply = IncomingReply(
-            channel="email",
+            channel=Medium.EMAIL,
             from_address=mail.from_address,
             body=body,
             provider_id=mail.message_id,
@@ -80,7 +81,7 @@ class MailboxJob:
         subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
         message = OutgoingMessage(
             outbox_id=0,
-            medium="email",
+            medium=Medium.EMAIL,
             to=mail.from_address,
             text=text,
             subject=subject.strip() or self.settings.clinic_name,
@@ -88,7 +89,7 @@ class MailboxJob:
             headers={"In-Reply-To": f"<{mail.message_id}>", "References": f"<{mail.message_id}>"},
         )
         try:
-            self.channels["email"].send(message)
+            self.channels[Medium.EMAIL].send(message)
         except DeliveryError as exc:
             # The reply itself is stored and alerted; only the courtesy answer is lost.
             log.warning("answer to %s not sent: %s", mask_address(mail.from_address), exc)

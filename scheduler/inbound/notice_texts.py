@@ -9,16 +9,20 @@ from typing import Literal
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from models.vocabulary import LANGUAGES
+from scheduler.channels.media import MEDIA
 from scheduler.outbound.render import RenderError, default_templates_dir
 
 Answer = Literal["stop", "start", "help", "urgent", "concern", "routine"]
 ANSWERS: tuple[Answer, ...] = ("stop", "start", "help", "urgent", "concern", "routine")
 AlertNotice = Literal["urgent", "escalation"]
-AlertPart = Literal["sms", "email_subject", "email_text"]
+AlertPart = str  # an alert's text and subject parts (scheduler.channels.media)
 ALERT_NOTICES: tuple[AlertNotice, ...] = ("urgent", "escalation")
-ALERT_PARTS: tuple[AlertPart, ...] = ("sms", "email_subject", "email_text")
+# Pages are plain text: every medium's subject and text parts, no HTML.
+ALERT_PARTS: tuple[AlertPart, ...] = tuple(
+    part for spec in MEDIA.values() for part in (spec.subject_part, spec.text_part) if part
+)
 STAFF_NOTICES = ("acknowledged", "unknown_alert")
-LANGUAGES = ("en", "fr")
 
 
 class NoticeRenderer:

@@ -6,7 +6,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, NamedTuple, cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy import select as core_select
@@ -22,6 +22,7 @@ from models import (
     Treatment,
     TreatmentStatus,
 )
+from models.vocabulary import ALERT_LEVELS, Medium
 from scheduler.contacts import display_phone, mask_address
 from scheduler.inbound.alerts import acknowledge_alert, parse_ack
 from scheduler.inbound.notice_texts import Answer, NoticeRenderer
@@ -31,7 +32,6 @@ from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ALERT_LEVELS = ("urgent", "concern")
 # Twilio caps an SMS body at 1,600 characters; an email reply is cut to a readable size.
 MAX_BODY_CHARS = 10_000
 
@@ -71,7 +71,7 @@ _INSERT_ALERT = insert(Alert).returning(col(Alert.id))
 class IncomingReply:
     """A reply as a channel received it, before we know who sent it."""
 
-    channel: Literal["sms", "email"]
+    channel: Medium
     from_address: str  # E.164 phone, or a lowercased email address
     body: str
     provider_id: str | None  # Twilio MessageSid or the email's Message-ID

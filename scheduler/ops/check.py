@@ -15,10 +15,11 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from models.db import is_sqlite, make_engine
 from models.migrate import current_revision, head_revision
+from models.vocabulary import LANGUAGES
 from scheduler.contacts import display_phone, normalize_email, normalize_phone
 from scheduler.followups.intake import describe_error
 from scheduler.followups.plan import KINDS
-from scheduler.ops.runtime import LANGUAGES, SAMPLE_CONTEXT, describe_db_error
+from scheduler.ops.runtime import SAMPLE_CONTEXT, describe_db_error
 from scheduler.outbound.render import MessageContext, MessageRenderer
 from scheduler.settings import PLACEHOLDER_SECRETS, Settings
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from models import Alert, AlertStatus, OutboundMessage, OutboxStatus
+from models.vocabulary import ALERT_LEVELS, Medium
 from scheduler.outbound.dispatch import PassReport
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,7 @@ WEBHOOK_OUTCOMES: tuple[WebhookOutcome, ...] = (
 )
 # Known label values start at 0, so that rate() and absent-series alerts work from the start.
 WEBHOOK_ENDPOINTS = ("status", "sms")
-CHANNELS = ("sms", "email")
-ALERT_LEVELS = ("urgent", "concern")
+CHANNELS = tuple(Medium)
 OPEN_ALERT = (AlertStatus.OPEN, AlertStatus.ESCALATED)
 
 
@@ -144,11 +144,11 @@ class Metrics:
         for medium in CHANNELS:
             for outbox_status in OutboxStatus:
                 self.messages.labels(medium, outbox_status.value).set(0)
-        for medium, status_name, count in by_status:
-            self.messages.labels(medium, status_name).set(count)
+        for medium_name, status_name, count in by_status:
+            self.messages.labels(medium_name, status_name).set(count)
         self.alerts_open.clear()
         for level in ALERT_LEVELS:
             for alert_status in OPEN_ALERT:
                 self.alerts_open.labels(level, alert_status.value).set(0)
-        for level, status_name, count in alerts:
-            self.alerts_open.labels(level, status_name).set(count)
+        for level_name, status_name, count in alerts:
+            self.alerts_open.labels(level_name, status_name).set(count)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import is_sqlite, make_engine
 from models.migrate import is_up_to_date, upgrade
+from models.vocabulary import LANGUAGES
 from scheduler.contacts import display_phone
 from scheduler.followups.plan import KINDS
 from scheduler.inbound.notice_texts import NoticeRenderer
@@ -18,7 +19,6 @@ from scheduler.outbound.render import MessageContext, MessageRenderer
 from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
-LANGUAGES = ("en", "fr")
 SAMPLE_CONTEXT = MessageContext(
     first_name="Marie-Josée",
     clinic_name="Clinique Esthétique Ottawa",

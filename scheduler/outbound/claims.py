@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Update, bindparam, literal_column, select, update
+from sqlalchemy import ColumnElement, Engine, literal_column, select
 from sqlmodel import col
 
 from models import OutboundMessage, OutboxStatus
-from scheduler.channels.base import INTERRUPTED
+from models.vocabulary import ErrorCode
+from scheduler.outbound import outbox_states
 from scheduler.outbound.recovery import AWAITING_CHECK
 
 
@@ -27,7 +27,7 @@ def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list
         .order_by(col(OutboundMessage.next_attempt_at))
         .limit(limit)
     )
-    still_pending: ColumnElement[bool] = col(OutboundMessage.status) == OutboxStatus.PENDING
+    status_term: ColumnElement[str] | None = None
     if engine.dialect.name == "postgresql":
         # SKIP LOCKED: concurrent passes skip each other's rows instead of queueing behind them.
         # MATERIALIZED: as a plain IN (subquery) the planner may rescan it once per outer row,
@@ -41,11 +41,11 @@ def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list
             # SQLite keeps no planner statistics and would serve the re-check from the status
             # index, walking every pending row (6x slower at 100k, bench/claim_cost). A unary +
             # is SQLite's way to keep a term off an index: the rows are then found by id.
-            still_pending = literal_column("+status") == OutboxStatus.PENDING
+            status_term = literal_column("+status")
     claim = (
-        update(OutboundMessage)
-        .where(target, still_pending)
-        .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=now, updated_at=now)
+        outbox_states.move([OutboxStatus.PENDING], OutboxStatus.SENDING, status_term=status_term)
+        .where(target)
+        .values(claim_token=token, claimed_at=now, updated_at=now)
         .returning(col(OutboundMessage.id))
     )
     with engine.begin() as connection:
@@ -55,44 +55,28 @@ def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list
 
 def finish(engine: Engine, row_id: int, token: str, **values: Any) -> bool:
     """Record an outcome, only if the row is still ours (guards against a recovered claim)."""
+    if "status" in values:
+        outbox_states.finish_from_sending(values["status"])
     params = {"finish_id": row_id, "finish_token": token}
     params.update((f"finish_{key}", value) for key, value in values.items())
     with engine.begin() as connection:
-        return bool(connection.execute(_finish_statement(tuple(sorted(values))), params).rowcount)
-
-
-@lru_cache(maxsize=64)
-def _finish_statement(keys: tuple[str, ...]) -> Update:
-    # Built once per set of columns: constructing the UPDATE was a fifth of the time finish()
-    # took per sent message (bench/dispatch_vs_bare).
-    return (
-        update(OutboundMessage)
-        .where(
-            col(OutboundMessage.id) == bindparam("finish_id"),
-            col(OutboundMessage.claim_token) == bindparam("finish_token"),
-            col(OutboundMessage.status) == OutboxStatus.SENDING,
-        )
-        .values(claim_token=None, **{key: bindparam(f"finish_{key}") for key in keys})
-    )
+        statement = outbox_states.finish_statement(tuple(sorted(values)))
+        return bool(connection.execute(statement, params).rowcount)
 
 
 def recover_stale(engine: Engine, *, now: datetime, timeout: timedelta) -> int:
-    """Put claims left by a crashed process back in the queue, marked INTERRUPTED.
+    """Put claims left by a crashed process back in the queue, marked interrupted.
 
     The provider may or may not have taken the message: the pass that takes it again asks the
     channel to check first, or fails it for staff when the channel cannot (outbound.recovery).
     """
     stmt = (
-        update(OutboundMessage)
-        .where(
-            col(OutboundMessage.status) == OutboxStatus.SENDING,
-            col(OutboundMessage.claimed_at) < now - timeout,
-        )
+        outbox_states.move([OutboxStatus.SENDING], OutboxStatus.PENDING)
+        .where(col(OutboundMessage.claimed_at) < now - timeout)
         .values(
-            status=OutboxStatus.PENDING,
             claim_token=None,
             next_attempt_at=now,
-            error_code=INTERRUPTED,
+            error_code=ErrorCode.INTERRUPTED,
             last_error=AWAITING_CHECK,
             updated_at=now,
         )

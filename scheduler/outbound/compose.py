@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from models import OutboundMessage, Patient, Treatment
+from models.vocabulary import Medium
 from scheduler.channels.base import OutgoingMessage
+from scheduler.channels.media import MEDIA, address_of
 from scheduler.contacts import display_phone
 from scheduler.outbound.render import MessageContext, MessageRenderer
+from scheduler.outbound.segments import count_segments
 from scheduler.outbound.unsubscribe_tokens import unsubscribe_url
 from scheduler.settings import Settings
 
@@ -35,30 +38,26 @@ def compose(
     settings: Settings,
     renderer: MessageRenderer,
 ) -> tuple[OutgoingMessage, int | None]:
-    """The message to hand to the channel, and its SMS segment count (None for email)."""
+    """The message to hand to the channel, and its SMS segment count (None when not priced so)."""
     assert row.id is not None
+    spec = MEDIA[Medium(row.channel)]
+    address = address_of(patient, spec.name)
+    if address is None:
+        raise ValueError(f"patient has no {spec.address_field} for {spec.name}")
     context = message_context(patient, settings)
-    if row.channel == "sms":
-        sms = renderer.sms(treatment.kind, row.step, patient.language, context)
-        message = OutgoingMessage(
-            outbox_id=row.id,
-            medium="sms",
-            to=patient.phone,
-            text=sms.text,
-            previous_error_code=row.error_code,
-        )
-        return message, sms.segments.segments
-    if not patient.email:
-        raise ValueError("patient has no email address")
-    email = renderer.email(treatment.kind, row.step, patient.language, context)
+    parts = {
+        part: renderer.render_tidy(treatment.kind, row.step, patient.language, part, context)
+        for part in spec.parts
+    }
     message = OutgoingMessage(
         outbox_id=row.id,
-        medium="email",
-        to=patient.email,
-        text=email.text,
-        subject=email.subject,
-        html=email.html,
-        unsubscribe_url=context.unsubscribe_url,
+        medium=spec.name,
+        to=address,
+        text=parts[spec.text_part],
+        subject=parts[spec.subject_part] if spec.subject_part else None,
+        html=parts[spec.html_part] if spec.html_part else None,
+        unsubscribe_url=context.unsubscribe_url if spec.opt_out_link else None,
         previous_error_code=row.error_code,
     )
-    return message, None
+    segments = count_segments(message.text).segments if spec.segmented else None
+    return message, segments

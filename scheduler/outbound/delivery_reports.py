@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
-from models import EarlyDeliveryReport, OutboundMessage, Patient, Treatment
+from models import EarlyDeliveryReport, OutboundMessage, OutboxStatus, Patient, Treatment
 from models.db import session_scope
+from scheduler.outbound import outbox_states
 from scheduler.outbound.delivery_status import outbox_status_for, should_apply
 from scheduler.outbound.optout import opt_out
 
@@ -97,10 +98,14 @@ def apply_delivery_report(
     status = status.lower()
     if not should_apply(row.delivery_status, status):
         return False
-    row.delivery_status = status
     mapped = outbox_status_for(status)
+    if mapped is not None and not outbox_states.allowed(row.status, mapped):
+        # e.g. a report for a message resent since: the row's own state is newer; keep it.
+        log.info("delivery report %s ignored: outbox #%s is %s", status, row.id, row.status)
+        return False
+    row.delivery_status = status
     if mapped is not None:
-        row.status = mapped
+        outbox_states.set_status(row, OutboxStatus(mapped))
     if error_code:
         row.error_code = error_code
         row.last_error = f"provider reported error {error_code} ({status})"

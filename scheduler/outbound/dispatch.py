@@ -12,28 +12,29 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from models import OutboundMessage, OutboxStatus, Patient, Treatment, TreatmentStatus
+from models import OutboundMessage, OutboxStatus, TreatmentStatus
 from models.db import session_scope
+from models.vocabulary import ErrorCode
 from scheduler.channels.base import (
-    INTERRUPTED,
     Channel,
     DeliveryError,
     ErrorKind,
     OutgoingMessage,
 )
+from scheduler.channels.media import MEDIA, concurrency_of, rate_of
 from scheduler.clock import Clock
 from scheduler.contacts import mask_address
-from scheduler.followups.plan import Action, SendWindow, backoff_delay, decide
-from scheduler.followups.registration import OPTED_OUT
 from scheduler.outbound.claims import claim_batch, finish, recover_stale
 from scheduler.outbound.compose import compose
 from scheduler.outbound.delivery_reports import purge_early_reports, replay_early_reports_for
 from scheduler.outbound.optout import opt_out
+from scheduler.outbound.outbox import outbox_join
 from scheduler.outbound.ratelimit import RateLimiter
 from scheduler.outbound.recovery import UNKNOWN_OUTCOME, may_send
 from scheduler.outbound.render import MessageRenderer
+from scheduler.outbound.timing import Action, SendWindow, backoff_delay, decide
 from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -98,10 +99,9 @@ class Dispatcher:
         self.clock = clock
         # Limiters outlive a pass: the rate holds across back-to-back passes too.
         self.limiters = limiters or {
-            "sms": RateLimiter(settings.sms_rate_per_second),
-            "email": RateLimiter(settings.email_rate_per_second),
+            medium: RateLimiter(rate_of(settings, medium)) for medium in MEDIA
         }
-        self.concurrency = {"sms": settings.sms_concurrency, "email": settings.email_concurrency}
+        self.concurrency: dict[str, int] = {m: concurrency_of(settings, m) for m in MEDIA}
         self.rng = rng or random.Random()
         self.stop = stop or threading.Event()
         self.window = SendWindow(*settings.window)
@@ -126,12 +126,7 @@ class Dispatcher:
 
     def _prepare(self, token: str, ids: list[int], now: datetime, report: PassReport) -> list[_Job]:
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(OutboundMessage, Treatment, Patient)
-                .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
-                .join(Patient, col(Patient.id) == Treatment.patient_id)
-                .where(col(OutboundMessage.id).in_(ids))
-            ).all()
+            rows = session.execute(outbox_join().where(col(OutboundMessage.id).in_(ids))).all()
         jobs = []
         for row, treatment, patient in rows:
             assert row.id is not None and patient.id is not None
@@ -140,7 +135,12 @@ class Dispatcher:
             if not may_send(row.error_code, can_reconcile=can_reconcile):
                 # First: "cancelled" or "expired" would tell staff it never went out.
                 self._close(
-                    token, row.id, OutboxStatus.FAILED, now, UNKNOWN_OUTCOME, code=INTERRUPTED
+                    token,
+                    row.id,
+                    OutboxStatus.FAILED,
+                    now,
+                    UNKNOWN_OUTCOME,
+                    code=ErrorCode.INTERRUPTED,
                 )
                 log.warning("outbox #%s was interrupted mid-send; left to staff", row.id)
                 report.failed += 1
@@ -151,7 +151,12 @@ class Dispatcher:
                 continue
             if patient.opted_out_at is not None:
                 self._close(
-                    token, row.id, OutboxStatus.CANCELLED, now, "patient opted out", code=OPTED_OUT
+                    token,
+                    row.id,
+                    OutboxStatus.CANCELLED,
+                    now,
+                    "patient opted out",
+                    code=ErrorCode.OPTED_OUT,
                 )
                 report.cancelled += 1
                 continue

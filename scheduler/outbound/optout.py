@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, update
+from sqlalchemy import ScalarSelect
 from sqlmodel import Session, col, select
 
 from models import OutboundMessage, OutboxStatus, Patient, Treatment, TreatmentStatus
-from scheduler.followups.registration import OPTED_OUT
+from models.vocabulary import ErrorCode
+from scheduler.outbound import outbox_states
 
 
 def _patient_treatments(patient_id: int) -> ScalarSelect[int | None]:
@@ -24,14 +25,10 @@ def opt_out(session: Session, patient_id: int, *, now: datetime) -> int:
         patient.opted_out_at = now
         session.add(patient)
     result = session.execute(
-        update(OutboundMessage)
-        .where(
-            col(OutboundMessage.treatment_id).in_(_patient_treatments(patient_id)),
-            col(OutboundMessage.status) == OutboxStatus.PENDING,
-        )
+        outbox_states.move([OutboxStatus.PENDING], OutboxStatus.CANCELLED)
+        .where(col(OutboundMessage.treatment_id).in_(_patient_treatments(patient_id)))
         .values(
-            status=OutboxStatus.CANCELLED,
-            error_code=OPTED_OUT,
+            error_code=ErrorCode.OPTED_OUT,
             last_error="patient opted out",
             updated_at=now,
         )
@@ -52,13 +49,12 @@ def opt_in(session: Session, patient_id: int, *, now: datetime) -> int:
         .scalar_subquery()
     )
     result = session.execute(
-        update(OutboundMessage)
+        outbox_states.move([OutboxStatus.CANCELLED], OutboxStatus.PENDING)
         .where(
             col(OutboundMessage.treatment_id).in_(active),
-            col(OutboundMessage.status) == OutboxStatus.CANCELLED,
-            col(OutboundMessage.error_code) == OPTED_OUT,
+            col(OutboundMessage.error_code) == ErrorCode.OPTED_OUT,
             col(OutboundMessage.expires_at) > now,
         )
-        .values(status=OutboxStatus.PENDING, error_code=None, last_error=None, updated_at=now)
+        .values(error_code=None, last_error=None, updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""The outbox for staff: listings for the CLI, and sending a failed message again."""
+"""The outbox as staff see it: the one outbox/treatment/patient join, and sending again."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, update
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Row, Select, select
+from sqlmodel import Session, col
 
 from models import OutboundMessage, OutboxStatus, Patient, Treatment, TreatmentStatus
+from scheduler.outbound import outbox_states
 
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED, OutboxStatus.EXPIRED)
 RESEND_USEFUL_FOR = timedelta(days=1)
@@ -38,41 +39,13 @@ def status_in(statuses: Sequence[str], *, narrowed: bool) -> ColumnElement[bool]
     return (status.concat("") if narrowed else status).in_(list(statuses))
 
 
-def list_messages(
-    session: Session,
-    *,
-    statuses: Sequence[str] = (),
-    due_before: datetime | None = None,
-    treatment_id: int | None = None,
-    limit: int = 200,
-) -> list[MessageRow]:
-    """Outbox rows in due order; `due_before` keeps pending rows ready to go at that instant."""
-    query = (
+def outbox_join() -> Select[OutboundMessage, Treatment, Patient]:
+    """Outbox rows with their treatment and patient: the one join every outbox reader uses."""
+    return (
         select(OutboundMessage, Treatment, Patient)
         .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
         .join(Patient, col(Patient.id) == Treatment.patient_id)
     )
-    if statuses:
-        query = query.where(status_in(statuses, narrowed=treatment_id is not None))
-    if due_before is not None:
-        query = query.where(
-            col(OutboundMessage.status) == OutboxStatus.PENDING,
-            col(OutboundMessage.next_attempt_at) <= due_before,
-        )
-    if treatment_id is not None:
-        query = query.where(col(OutboundMessage.treatment_id) == treatment_id)
-    query = query.order_by(col(OutboundMessage.due_at), col(OutboundMessage.id)).limit(limit)
-    return [MessageRow(m, t, p) for m, t, p in session.exec(query).all()]
-
-
-def list_treatments(session: Session, *, limit: int = 100) -> list[tuple[Treatment, Patient]]:
-    query = (
-        select(Treatment, Patient)
-        .join(Patient, col(Patient.id) == Treatment.patient_id)
-        .order_by(col(Treatment.performed_at).desc(), col(Treatment.id).desc())
-        .limit(limit)
-    )
-    return [(t, p) for t, p in session.exec(query).all()]
 
 
 def resend_refusal(message: OutboundMessage, treatment: Treatment, patient: Patient) -> str | None:
@@ -98,12 +71,8 @@ def resend_message(
     Attempts start again from zero; the expiry moves to at least `now + useful_for` so that
     the next dispatch pass does not expire it again (the send window still applies).
     """
-    found = session.exec(
-        select(OutboundMessage, Treatment, Patient)
-        .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
-        .join(Patient, col(Patient.id) == Treatment.patient_id)
-        .where(col(OutboundMessage.id) == message_id)
-    ).first()
+    query = outbox_join().where(col(OutboundMessage.id) == message_id)
+    found: Row[OutboundMessage, Treatment, Patient] | None = session.execute(query).first()
     if found is None:
         raise MessageNotFound(f"no message with id {message_id}")
     message, treatment, patient = found
@@ -113,13 +82,9 @@ def resend_message(
     # Conditional on the status read above: a concurrent change (a late delivery report,
     # another resend) wins, and this one reports it instead of overwriting it.
     reset = session.execute(
-        update(OutboundMessage)
-        .where(
-            col(OutboundMessage.id) == message_id,
-            col(OutboundMessage.status) == message.status,
-        )
+        outbox_states.move([OutboxStatus(message.status)], OutboxStatus.PENDING)
+        .where(col(OutboundMessage.id) == message_id)
         .values(
-            status=OutboxStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
             expires_at=max(message.expires_at, now + useful_for),

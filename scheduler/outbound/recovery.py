@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.channels.base import INTERRUPTED
+from models.vocabulary import ErrorCode
 
 # What staff read on such a message (`messages list`, the patient timeline).
 UNKNOWN_OUTCOME = (
@@ -18,4 +18,4 @@ def may_send(previous_error_code: str | None, *, can_reconcile: bool) -> bool:
 
     Sending twice is worse than not at all for care advice, so an unknown outcome is final.
     """
-    return previous_error_code != INTERRUPTED or can_reconcile
+    return previous_error_code != ErrorCode.INTERRUPTED or can_reconcile

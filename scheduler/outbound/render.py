@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from jinja2 import (
     FileSystemLoader,
@@ -19,11 +18,12 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import escape
 
+from scheduler.channels.media import ALL_PARTS
 from scheduler.outbound.segments import SegmentInfo, count_segments
 from scheduler.shipped import templates_dir
 
-Part = Literal["sms", "email_subject", "email_text", "email_html"]
-PARTS: tuple[Part, ...] = ("sms", "email_subject", "email_text", "email_html")
+Part = str  # a template part a medium declares (scheduler.channels.media)
+PARTS: tuple[Part, ...] = ALL_PARTS
 
 # English stays GSM-7 (2 x 153 septets); French may need UCS-2, so it gets one more part.
 SMS_SEGMENT_LIMITS: Mapping[str, int] = {"en": 2, "fr": 3}
@@ -121,6 +121,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def tidy(part: Part, raw: str) -> str:
+    """A rendered part as sent: `*_subject` on one line, `*_html` and `*_text` ending in one
+    newline (as mail bodies do), any other part (an SMS) tidied with no trailing newline."""
+    if part.endswith("_subject"):
+        return _one_line(raw)
+    if part.endswith("_html"):
+        return raw.strip() + "\n"
+    if part.endswith("_text"):
+        return _tidy_lines(raw) + "\n"
+    return _tidy_lines(raw)
+
+
 class MessageRenderer:
     """Renders message templates in a sandbox; one instance caches compiled templates."""
 
@@ -150,16 +162,23 @@ class MessageRenderer:
         except TemplateError as exc:
             raise RenderError(f"{name}: {type(exc).__name__}: {exc.message}") from exc
 
+    def render_tidy(
+        self, kind: str, step: str, language: str, part: Part, ctx: MessageContext
+    ) -> str:
+        """Render one part as it is sent: a subject on one line, bodies without stray blanks."""
+        return tidy(part, self.render_part(kind, step, language, part, ctx))
+
     def sms(self, kind: str, step: str, language: str, ctx: MessageContext) -> RenderedSms:
         """Render an SMS body and count its segments."""
-        text = _tidy_lines(self.render_part(kind, step, language, "sms", ctx))
+        text = self.render_tidy(kind, step, language, "sms", ctx)
         return RenderedSms(text=text, segments=count_segments(text))
 
     def email(self, kind: str, step: str, language: str, ctx: MessageContext) -> RenderedEmail:
         """Render an email's subject, plain-text body and HTML body."""
-        subject = _one_line(self.render_part(kind, step, language, "email_subject", ctx))
-        text = _tidy_lines(self.render_part(kind, step, language, "email_text", ctx)) + "\n"
-        html = self.render_part(kind, step, language, "email_html", ctx).strip() + "\n"
+        subject, text, html = (
+            self.render_tidy(kind, step, language, part, ctx)
+            for part in ("email_subject", "email_text", "email_html")
+        )
         return RenderedEmail(subject=subject, text=text, html=html)
 
     def check_all(

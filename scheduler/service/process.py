@@ -14,7 +14,7 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.channels.registry import build_channels
+from scheduler.channels.media import build_channels
 from scheduler.clock import Clock, system_clock
 from scheduler.inbound.jobs import add_reply_jobs
 from scheduler.ops.metrics import Metrics

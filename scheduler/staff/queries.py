@@ -22,7 +22,8 @@ from models import (
     Practitioner,
     Treatment,
 )
-from scheduler.outbound.outbox import MessageRow, status_in
+from models.vocabulary import LEVELS_LOUDEST_FIRST, OutboxStatus
+from scheduler.outbound.outbox import MessageRow, outbox_join, status_in
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -30,7 +31,7 @@ Ts = TypeVarTuple("Ts")
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # keeps the OFFSET inside a 64-bit integer whatever the page size
 UNACKNOWLEDGED = (AlertStatus.OPEN, AlertStatus.ESCALATED)
-LEVEL_RANK = {"urgent": 0, "concern": 1, "routine": 2}
+LEVEL_RANK = {level.value: rank for rank, level in enumerate(LEVELS_LOUDEST_FIRST)}
 
 
 # --- pagination -------------------------------------------------------------------------------
@@ -231,15 +232,12 @@ class MessageFilter:
     patient_id: int | None = None
     due_from: datetime | None = None  # inclusive
     due_to: datetime | None = None  # exclusive
+    ready_at: datetime | None = None  # only pending rows ready to go at this instant
 
 
 def message_query(filters: MessageFilter) -> Select[OutboundMessage, Treatment, Patient]:
     """Outbox rows with their treatment and patient, filtered, in no particular order."""
-    query = (
-        select_rows(OutboundMessage, Treatment, Patient)
-        .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
-        .join(Patient, col(Patient.id) == Treatment.patient_id)
-    )
+    query = outbox_join()
     if filters.statuses:
         narrowed = filters.treatment_id is not None or filters.patient_id is not None
         query = query.where(status_in(filters.statuses, narrowed=narrowed))
@@ -253,6 +251,11 @@ def message_query(filters: MessageFilter) -> Select[OutboundMessage, Treatment, 
         query = query.where(col(OutboundMessage.due_at) >= filters.due_from)
     if filters.due_to is not None:
         query = query.where(col(OutboundMessage.due_at) < filters.due_to)
+    if filters.ready_at is not None:
+        query = query.where(
+            col(OutboundMessage.status) == OutboxStatus.PENDING,
+            col(OutboundMessage.next_attempt_at) <= filters.ready_at,
+        )
     return query
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
+from models.vocabulary import Medium
 from scheduler.contacts import normalize_phone
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.replies import IncomingReply, ReplyOutcome, receive_reply
@@ -137,7 +138,7 @@ def _incoming_sms(params: dict[str, str]) -> IncomingReply:
     except ValueError:
         sender = sender[:32]  # a short code or alphanumeric sender: kept as Twilio gave it
     return IncomingReply(
-        channel="sms",
+        channel=Medium.SMS,
         from_address=sender,
         body=params.get("Body", ""),
         provider_id=sid[:255],

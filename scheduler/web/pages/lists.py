@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from models.vocabulary import LEVELS_LOUDEST_FIRST
 from scheduler.followups.practitioners import list_practitioners
 from scheduler.staff import audit
 from scheduler.staff.queries import (
@@ -26,7 +27,7 @@ from scheduler.web.pages.rendering import StaffDep, render
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 50
-LEVELS = ("urgent", "concern", "routine")
+LEVELS = tuple(level.value for level in LEVELS_LOUDEST_FIRST)
 ALERT_STATUSES = {"open": ("open", "escalated"), "acknowledged": ("acknowledged",)}
 REPLY_STATUSES = {"unhandled": False, "handled": True}
 
