@@ -21,32 +21,22 @@ Nagle off on each accepted socket unless told otherwise, and it raises the liste
 
 from __future__ import annotations
 
-import importlib
 import json
 import socket
 import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
+
+from tests.fakes.twilio_server import FakeTwilio
 
 ACCOUNT_SID = "AC" + "be" * 16
 AUTH_TOKEN = "bench-auth-token"
 
 
-def load_fake_module() -> Any:
-    """Import tests/fakes/twilio_server.py the way the tests do (`fakes.twilio_server`)."""
-    # Imported by name at run time so that mypy sees this file under one module name only.
-    tests_dir = Path(__file__).resolve().parent.parent / "tests"
-    sys.path.insert(0, str(tests_dir))
-    return importlib.import_module("fakes.twilio_server")
-
-
 def main() -> None:
-    fake: Any = load_fake_module().FakeTwilio(
-        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, slow_seconds=0.0
-    )
+    fake: Any = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, slow_seconds=0.0)
     lock = threading.Lock()
     arrivals: list[float] = []
     connections = [0]

@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
 
 from models.db import make_engine
 from models.migrate import upgrade
-from scheduler.channels.base import Channel
-from scheduler.clock import Clock
 from scheduler.ops.runtime import open_database
-from scheduler.outbound.dispatch import Dispatcher
 from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
+from tests.support.postgres import PG_ADMIN_URL, REQUIRE_PG, pg_admin
+from tests.support.settings import make_settings
 
-PG_ADMIN_URL = os.environ.get("AFTERCARE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REQUIRE_PG = os.environ.get("AFTERCARE_REQUIRE_POSTGRES") == "1"
 _pg_passed = 0
-
-
-def make_settings(database_url: str, **overrides: Any) -> Settings:
-    """Settings for tests: never read the developer's .env."""
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "clinic_name": "Clinique Esthétique Ottawa",
-        "clinic_phone": "+16135550100",
-        "secret_key": "test-secret",
-        "public_base_url": "https://clinic.example",
-        "sms_rate_per_second": 1000.0,
-        "email_rate_per_second": 1000.0,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)
 
 
 # `make test` runs the suite on SQLite files; `make test-postgres` (and .ci/run) runs it again
@@ -87,7 +66,7 @@ def renderer() -> MessageRenderer:
 def pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards; fails (not skips) in CI if down."""
     name = f"aftercare_test_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
+    admin = pg_admin()
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
@@ -101,7 +80,7 @@ def pg_url() -> Iterator[str]:
 def pg_template() -> Iterator[str]:
     """A database migrated once per run; each test copies it (much faster than migrating)."""
     name = f"aftercare_tpl_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
+    admin = pg_admin()
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
@@ -118,52 +97,13 @@ def pg_template() -> Iterator[str]:
 def migrated_pg_url(pg_template: str) -> Iterator[str]:
     """A fresh PostgreSQL database with the schema at head, dropped afterwards."""
     name = f"aftercare_test_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
+    admin = pg_admin()
     with admin:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
         try:
             yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
-    try:
-        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is required here but unreachable at {PG_ADMIN_URL}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set up by .ci/run)")
-
-
-def drain_concurrently(
-    database_url: str,
-    settings: Settings,
-    renderer: MessageRenderer,
-    clock: Clock,
-    channel: Channel,
-    *,
-    workers: int = 4,
-) -> None:
-    """Several dispatchers, each on its own engine (like separate processes), started together
-    and passing until nothing is left to claim."""
-    barrier = threading.Barrier(workers)
-
-    def work() -> None:
-        own = make_engine(database_url)
-        dispatcher = Dispatcher(
-            own, settings, {"sms": channel, "email": channel}, renderer, clock=clock
-        )
-        barrier.wait()
-        while dispatcher.run_pass().claimed:
-            pass
-        own.dispose()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from scheduler.settings import Settings
+from tests.support.paths import REPO
 
-EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+EXAMPLE = REPO / ".env.example"
 
 
 def test_env_example_lists_every_setting_with_a_comment() -> None:

@@ -19,7 +19,8 @@ practitioner_app = typer.Typer(
 
 def check() -> None:
     """Check settings, channels, templates and the database; exit 1 if anything must be fixed."""
-    from scheduler.ops.check import has_failures, run_checks
+    from scheduler.ops.check import run_checks
+    from scheduler.ops.verdicts import has_failures
 
     results = run_checks(Settings)
     for result in results:

@@ -23,7 +23,8 @@ from scheduler.followups.csv_import import CsvFormatError, import_csv
 from scheduler.followups.intake import TreatmentCreate, describe_error
 from scheduler.followups.registration import RegistrationError, cancel_treatment, register_treatment
 from scheduler.ops.logs import configure_logging
-from scheduler.ops.runtime import StartupError, checked_renderer, describe_db_error
+from scheduler.ops.runtime import StartupError, describe_db_error
+from scheduler.ops.startup import checked_renderer
 from scheduler.outbound.dispatch import Dispatcher
 from scheduler.settings import Settings
 from scheduler.staff.queries import (

@@ -15,7 +15,8 @@ from scheduler.cli.tables import messages_table, scheduled_table
 from scheduler.clock import SimulatedClock
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import register_treatment
-from scheduler.ops.runtime import checked_renderer, open_database
+from scheduler.ops.runtime import open_database
+from scheduler.ops.startup import checked_renderer
 from scheduler.outbound.dispatch import Dispatcher
 from scheduler.settings import Settings
 from scheduler.staff.queries import PageRequest, list_messages

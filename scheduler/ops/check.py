@@ -1,12 +1,10 @@
-"""`aftercare check`: pure checks of the configuration, templates and database, each a verdict."""
+"""`aftercare check`: the start-up checks, the configuration and the database, each a verdict."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -15,40 +13,18 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from models.db import is_sqlite, make_engine
 from models.migrate import current_revision, head_revision
-from models.vocabulary import LANGUAGES
-from scheduler.contacts import display_phone, normalize_email, normalize_phone
+from scheduler.contacts import normalize_email, normalize_phone
 from scheduler.followups.intake import describe_error
-from scheduler.followups.plan import KINDS
-from scheduler.ops.runtime import SAMPLE_CONTEXT, describe_db_error
-from scheduler.outbound.render import MessageContext, MessageRenderer
+from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.ops.runtime import describe_db_error
+from scheduler.ops.startup import startup_checks
+from scheduler.ops.verdicts import CheckResult, fail, ok, warn
+from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import PLACEHOLDER_SECRETS, Settings
 
-Level = Literal["ok", "warn", "FAIL"]
 MIN_API_TOKEN = 32
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    level: Level
-    name: str
-    detail: str
-
-    def line(self) -> str:
-        return f"{self.level:<4}  {self.name}: {self.detail}"
-
-
-def ok(name: str, detail: str) -> CheckResult:
-    return CheckResult("ok", name, detail)
-
-
-def warn(name: str, detail: str) -> CheckResult:
-    return CheckResult("warn", name, detail)
-
-
-def fail(name: str, detail: str) -> CheckResult:
-    return CheckResult("FAIL", name, detail)
 
 
 def run_checks(load: Callable[[], Settings]) -> list[CheckResult]:
@@ -63,14 +39,10 @@ def run_checks(load: Callable[[], Settings]) -> list[CheckResult]:
         *check_channels(settings),
         check_public_url(settings),
         check_api_token(settings),
-        check_templates(settings),
+        *startup_checks(settings, MessageRenderer(), NoticeRenderer()),
         check_database(settings),
         check_oncall(settings),
     ]
-
-
-def has_failures(results: list[CheckResult]) -> bool:
-    return any(result.level == "FAIL" for result in results)
 
 
 def check_secret_key(settings: Settings) -> CheckResult:
@@ -156,32 +128,6 @@ def check_api_token(settings: Settings) -> CheckResult:
     if length < MIN_API_TOKEN:
         return warn(name, f"only {length} characters; production requires {advice}")
     return ok(name, f"set ({length} characters)")
-
-
-def check_templates(settings: Settings, renderer: MessageRenderer | None = None) -> CheckResult:
-    name = "templates"
-    renderer = renderer or MessageRenderer()
-    steps = {kind: [step.name for step in spec.steps] for kind, spec in KINDS.items()}
-    problems = renderer.check_all(steps, LANGUAGES, SAMPLE_CONTEXT)
-    if problems:
-        return fail(name, _listing(problems) + " (fix templates/messages/)")
-    own = _clinic_context(settings)
-    extra = renderer.check_all(steps, LANGUAGES, own)
-    if extra:
-        return warn(name, f"with CLINIC_NAME={settings.clinic_name!r}: {_listing(extra)}")
-    count = sum(len(names) for names in steps.values()) * len(LANGUAGES)
-    return ok(name, f"{count} messages render in {', '.join(LANGUAGES)}, every part")
-
-
-def _clinic_context(settings: Settings) -> MessageContext:
-    phone = display_phone(settings.clinic_phone)
-    return replace(SAMPLE_CONTEXT, clinic_name=settings.clinic_name, clinic_phone=phone)
-
-
-def _listing(problems: Sequence[object], shown: int = 3) -> str:
-    head = "; ".join(str(problem) for problem in problems[:shown])
-    more = len(problems) - shown
-    return head + (f"; and {more} more" if more > 0 else "")
 
 
 def check_database(settings: Settings) -> CheckResult:

@@ -64,6 +64,15 @@ class MessageContext:
     unsubscribe_url: str  # https link, used by email templates
 
 
+# The patient every check and preview renders for: a long French first name with accents.
+SAMPLE_CONTEXT = MessageContext(
+    first_name="Marie-Josée",
+    clinic_name="Clinique Esthétique Ottawa",
+    clinic_phone="613-555-0100",
+    unsubscribe_url="https://clinic.example/unsubscribe/sample-token",
+)
+
+
 @dataclass(frozen=True)
 class RenderedSms:
     """An SMS body and what it costs."""

@@ -18,7 +18,8 @@ from scheduler.channels.media import build_channels
 from scheduler.clock import Clock, system_clock
 from scheduler.inbound.jobs import add_reply_jobs
 from scheduler.ops.metrics import Metrics
-from scheduler.ops.runtime import ServiceState, checked_renderer, describe_db_error, open_database
+from scheduler.ops.runtime import ServiceState, describe_db_error, open_database
+from scheduler.ops.startup import checked_renderer
 from scheduler.outbound.dispatch import Dispatcher
 from scheduler.settings import Settings
 from scheduler.web.app import create_app

@@ -24,7 +24,7 @@ from types import TracebackType
 
 import pytest
 
-from fakes.smtp_server import TestCert, free_port
+from tests.fakes.smtp_server import TestCert, free_port
 
 REQUIRE_SERVICES = os.environ.get("AFTERCARE_REQUIRE_SERVICES") == "1"
 _SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])

@@ -20,11 +20,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from fakes.twilio_server import FakeTwilio
+from tests.fakes.twilio_server import FakeTwilio
 
 ACCOUNT_SID = "AC" + "5c" * 16
 AUTH_TOKEN = "process-fake-token"
-_TESTS_DIR = Path(__file__).resolve().parent.parent
+_REPO = Path(__file__).resolve().parents[2]
 
 
 def main() -> None:
@@ -73,9 +73,9 @@ class TwilioProcess:
     auth_token = AUTH_TOKEN
 
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(_TESTS_DIR)}
+        env = {**os.environ, "PYTHONPATH": str(_REPO)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "fakes.twilio_process"],
+            [sys.executable, "-m", "tests.fakes.twilio_process"],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

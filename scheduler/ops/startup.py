@@ -1,0 +1,73 @@
+"""The checks `aftercare serve` runs before it starts, and `aftercare check` runs too.
+
+Both commands call `startup_checks`: a FAIL stops the service, a warn is logged at start and
+printed by `check`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from models.vocabulary import LANGUAGES
+from scheduler.contacts import display_phone
+from scheduler.followups.plan import KINDS
+from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.ops.runtime import StartupError
+from scheduler.ops.verdicts import CheckResult, fail, listing, ok, warn
+from scheduler.outbound.render import SAMPLE_CONTEXT, MessageContext, MessageRenderer
+from scheduler.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def startup_checks(
+    settings: Settings, renderer: MessageRenderer, notices: NoticeRenderer
+) -> list[CheckResult]:
+    """Every check the service needs to pass before it may start."""
+    return [
+        check_message_templates(settings, renderer),
+        check_notice_templates(notices),
+    ]
+
+
+def check_message_templates(settings: Settings, renderer: MessageRenderer) -> CheckResult:
+    name = "templates"
+    steps = {kind: [step.name for step in spec.steps] for kind, spec in KINDS.items()}
+    problems = renderer.check_all(steps, LANGUAGES, SAMPLE_CONTEXT)
+    if problems:
+        return fail(name, listing(problems) + " (fix templates/messages/)")
+    # The sample name is fixed; this clinic's own name may push an SMS into one more segment.
+    # That costs money, not correctness, so it is a warning rather than a refusal to start.
+    extra = renderer.check_all(steps, LANGUAGES, clinic_context(settings))
+    if extra:
+        return warn(name, f"with CLINIC_NAME={settings.clinic_name!r}: {listing(extra)}")
+    count = sum(len(names) for names in steps.values()) * len(LANGUAGES)
+    return ok(name, f"{count} messages render in {', '.join(LANGUAGES)}, every part")
+
+
+def check_notice_templates(notices: NoticeRenderer) -> CheckResult:
+    name = "answers and alerts"
+    problems = notices.check_all()
+    if problems:
+        return fail(name, listing(problems) + " (fix templates/replies/ or templates/alerts/)")
+    return ok(name, "every answer to a reply and every practitioner alert renders")
+
+
+def clinic_context(settings: Settings) -> MessageContext:
+    phone = display_phone(settings.clinic_phone)
+    return replace(SAMPLE_CONTEXT, clinic_name=settings.clinic_name, clinic_phone=phone)
+
+
+def checked_renderer(settings: Settings) -> MessageRenderer:
+    """A renderer whose every template was rendered once; refuses to start on any FAIL."""
+    renderer = MessageRenderer()
+    results = startup_checks(settings, renderer, NoticeRenderer())
+    failures = [result for result in results if result.level == "FAIL"]
+    if failures:
+        lines = "\n".join(f"  - {result.name}: {result.detail}" for result in failures)
+        raise StartupError(f"the service cannot start:\n{lines}")
+    for result in results:
+        if result.level == "warn":
+            log.warning("%s: %s", result.name, result.detail)
+    return renderer

@@ -1,0 +1,98 @@
+"""`aftercare triage` in-process: replies from arguments or stdin, readable lines or JSON lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scheduler.cli.app import app
+from tests.support.cli import Cli, Run, cli_in
+
+REPLIES = [
+    "no fever but there's pus on my cheek",
+    "STOP",
+    "Merci, un peu rouge comme un coup de soleil",
+    "ça me démange énormément",
+    "aide",
+]
+# (level, keyword, reasons) for each of REPLIES
+TRIAGED: list[tuple[str, str | None, list[str]]] = [
+    ("urgent", None, ["pus"]),
+    ("routine", "stop", []),
+    ("routine", None, ["thanks", "mild redness"]),
+    ("concern", None, ["intense itching"]),
+    ("routine", "help", []),
+]
+EXPECTED = [{"level": lv, "keyword": kw, "reasons": rs} for lv, kw, rs in TRIAGED]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    with cli_in(tmp_path, monkeypatch) as runner:
+        yield runner
+
+
+def piped(cli: Cli, stdin: str, *args: str) -> Run:
+    result = cli.runner.invoke(app, ["triage", *args], input=stdin, env=cli.env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def json_lines(run: Run) -> list[dict[str, object]]:
+    assert run.exit_code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    objects = [json.loads(line) for line in lines]
+    for line, obj in zip(lines, objects, strict=True):
+        assert list(obj) == ["level", "keyword", "reasons"], line
+    return objects
+
+
+def test_arguments_as_json_lines(cli: Cli) -> None:
+    run = cli("triage", "--json", *REPLIES)
+    assert json_lines(run) == EXPECTED
+    assert not cli.db_path.exists()  # pure: no database is opened or created
+
+
+def test_arguments_as_readable_lines(cli: Cli) -> None:
+    run = cli("triage", *REPLIES)
+    assert run.exit_code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == len(REPLIES)
+    for line, reply, (level, keyword, reasons) in zip(lines, REPLIES, TRIAGED, strict=True):
+        cells = [cell.strip() for cell in line.split(" | ", 3)]
+        assert cells == [level, keyword or "-", ", ".join(reasons) or "-", reply]
+
+
+def test_stdin_lines_skip_blank_ones(cli: Cli) -> None:
+    stdin = "\n".join(["", REPLIES[0], "   ", REPLIES[1], "", *REPLIES[2:], ""]) + "\r\n\r\n"
+    assert json_lines(piped(cli, stdin, "--json")) == EXPECTED
+
+
+def test_stdin_windows_line_endings_and_readable_output(cli: Cli) -> None:
+    run = piped(cli, "my lips are swollen\r\nSTOP\r\n")
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "urgent  | -     | swelling of the lips | my lips are swollen",
+        "routine | stop  | - | STOP",
+    ]
+
+
+def test_arguments_win_over_stdin(cli: Cli) -> None:
+    run = piped(cli, "I have a fever\n", "--json", "thanks!")
+    assert json_lines(run) == [{"level": "routine", "keyword": None, "reasons": ["thanks"]}]
+
+
+def test_empty_stdin_prints_nothing(cli: Cli) -> None:
+    run = piped(cli, "\n\n", "--json")
+    assert (run.exit_code, run.stdout) == (0, "")
+
+
+def test_help_names_the_options(cli: Cli) -> None:
+    run = cli("triage", "--help")
+    assert run.exit_code == 0
+    assert "--json" in run.stdout
+    assert "stdin" in run.stdout

@@ -1,0 +1,203 @@
+"""The shipped microneedling templates: every part renders, within limits, with the right facts."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from scheduler.outbound.render import (
+    PARTS,
+    MessageContext,
+    MessageRenderer,
+    Part,
+    default_templates_dir,
+)
+from tests.support.paths import REPO
+from tests.support.templates import KIND, SAMPLE
+
+STEPS = ("day1", "day3", "day7")
+LANGUAGES = ("en", "fr")
+CASES = [(language, step) for language in LANGUAGES for step in STEPS]
+SEGMENT_LIMIT = {"en": 2, "fr": 3}
+STOP_WORD = {"en": "STOP", "fr": "ARRET"}
+# Each of these would force a whole SMS into UCS-2.
+CURLY_QUOTES = (
+    "\N{LEFT SINGLE QUOTATION MARK}\N{RIGHT SINGLE QUOTATION MARK}"
+    "\N{LEFT DOUBLE QUOTATION MARK}\N{RIGHT DOUBLE QUOTATION MARK}«»"
+)
+
+
+# Facts each step must carry, per language, as case-insensitive regular expressions.
+DAY_FACTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("en", "day1"): (r"sunburn",),
+    ("fr", "day1"): (r"coup de soleil",),
+    ("en", "day3"): (r"microcysts?", r"non-comedogenic"),
+    ("fr", "day3"): (r"microkystes?", r"non comédogène"),
+    ("en", "day7"): (r"contact us",),
+    ("fr", "day7"): (r"communiquez avec nous",),
+}
+
+
+@pytest.fixture(scope="module")
+def renderer() -> MessageRenderer:
+    return MessageRenderer()
+
+
+def _bodies(renderer: MessageRenderer, language: str, step: str) -> dict[str, str]:
+    email = renderer.email(KIND, step, language, SAMPLE)
+    return {
+        "sms": renderer.sms(KIND, step, language, SAMPLE).text,
+        "email_text": email.text,
+        "email_html": email.html,
+    }
+
+
+def test_default_templates_dir_is_repo_templates() -> None:
+    assert default_templates_dir() == REPO / "templates"
+    assert (default_templates_dir() / "messages" / "en" / KIND / "day1.sms.j2").is_file()
+
+
+@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_every_part_renders_non_empty(
+    renderer: MessageRenderer, language: str, step: str, part: Part
+) -> None:
+    out = renderer.render_part(KIND, step, language, part, SAMPLE)
+    assert out.strip()
+
+
+def test_check_all_reports_no_problems(renderer: MessageRenderer) -> None:
+    assert renderer.check_all({KIND: STEPS}, LANGUAGES, SAMPLE) == []
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_sms_within_segment_limit(renderer: MessageRenderer, language: str, step: str) -> None:
+    sms = renderer.sms(KIND, step, language, SAMPLE)
+    assert sms.segments.segments <= SEGMENT_LIMIT[language], sms.segments
+    if language == "en":
+        # English has no reason to leave GSM-7; a stray curly quote would triple the cost.
+        assert sms.segments.encoding == "GSM-7"
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_sms_is_tidy_and_uses_straight_apostrophes(
+    renderer: MessageRenderer, language: str, step: str
+) -> None:
+    text = renderer.sms(KIND, step, language, SAMPLE).text
+    assert text == text.strip()
+    assert all(line == line.rstrip() for line in text.splitlines())
+    assert not set(text) & set(CURLY_QUOTES)
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_clinic_stop_and_first_name_in_every_body(
+    renderer: MessageRenderer, language: str, step: str
+) -> None:
+    for part, body in _bodies(renderer, language, step).items():
+        assert SAMPLE.clinic_name in body, part
+        assert re.search(rf"\b{STOP_WORD[language]}\b", body), part
+        assert SAMPLE.first_name in body, part
+        assert SAMPLE.clinic_phone in body, part
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_unsubscribe_url_in_email_bodies(
+    renderer: MessageRenderer, language: str, step: str
+) -> None:
+    email = renderer.email(KIND, step, language, SAMPLE)
+    assert SAMPLE.unsubscribe_url in email.text
+    # The & in the query string must be escaped inside the href attribute.
+    assert 'href="https://aftercare.example.ca/unsubscribe?token=abc123&amp;channel=email"' in (
+        email.html
+    )
+    footer = email.html[email.html.index("<footer") :]
+    assert "unsubscribe?token=abc123" in footer
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_email_subject_is_one_line(renderer: MessageRenderer, language: str, step: str) -> None:
+    subject = renderer.email(KIND, step, language, SAMPLE).subject
+    assert subject
+    assert "\n" not in subject
+    assert subject == " ".join(subject.split())
+    assert SAMPLE.clinic_name in subject
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_html_is_accessible_shape(renderer: MessageRenderer, language: str, step: str) -> None:
+    html = renderer.email(KIND, step, language, SAMPLE).html
+    assert re.search(rf'<html lang="{language}(-CA)?">', html)
+    assert "<h1" in html
+    assert "<title>" in html
+    assert "<footer" in html
+    assert "<script" not in html.lower()
+    if step == "day3":
+        assert len(re.findall(r"<li\b", html)) >= 3
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_day_specific_facts(renderer: MessageRenderer, language: str, step: str) -> None:
+    for part, body in _bodies(renderer, language, step).items():
+        for fact in DAY_FACTS[(language, step)]:
+            assert re.search(fact, body, re.IGNORECASE), (part, fact)
+
+
+class _Blocks(HTMLParser):
+    """Collects the text of <p>, <li> and <h2> outside the footer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[str] = []
+        self._current: list[str] | None = None
+        self._in_footer = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "footer":
+            self._in_footer = True
+        elif tag in {"p", "li", "h2"} and not self._in_footer:
+            self._current = []
+        elif tag == "br" and self._current is not None:
+            self._current.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "footer":
+            self._in_footer = False
+        elif tag in {"p", "li", "h2"} and self._current is not None:
+            self.blocks.append(" ".join("".join(self._current).split()))
+            self._current = None
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._current.append(data)
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_text_and_html_carry_the_same_content(
+    renderer: MessageRenderer, language: str, step: str
+) -> None:
+    email = renderer.email(KIND, step, language, SAMPLE)
+    parser = _Blocks()
+    parser.feed(email.html)
+    flat_text = " ".join(email.text.split()).casefold()
+    assert len(parser.blocks) >= 5
+    for block in parser.blocks:
+        assert block.casefold() in flat_text, block
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_html_escapes_context_but_text_does_not(
+    renderer: MessageRenderer, language: str, step: str
+) -> None:
+    ctx = MessageContext(
+        first_name="<b>Al</b>",
+        clinic_name=SAMPLE.clinic_name,
+        clinic_phone=SAMPLE.clinic_phone,
+        unsubscribe_url=SAMPLE.unsubscribe_url,
+    )
+    email = renderer.email(KIND, step, language, ctx)
+    assert "&lt;b&gt;Al&lt;/b&gt;" in email.html
+    assert "<b>Al</b>" not in email.html
+    assert "<b>Al</b>" in email.text
+    assert "<b>Al</b>" in renderer.sms(KIND, step, language, ctx).text

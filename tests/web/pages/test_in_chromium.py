@@ -1,0 +1,324 @@
+"""The staff pages in real Chromium (Debian's), against the real app served by uvicorn.
+
+Each test runs its own server on a free loopback port and its own SQLite file. Full-page
+screenshots of every page, desktop (1280 wide) and phone (390 wide), go to
+`test-artifacts/screenshots/` for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlmodel import Session, col, select
+from twilio.request_validator import RequestValidator
+
+from models import Alert, OutboundMessage, Patient, Treatment
+from models.db import session_scope
+from models.vocabulary import Medium
+from scheduler.clock import system_clock
+from scheduler.inbound.replies import IncomingReply, receive_reply
+from scheduler.ops.runtime import open_database
+from scheduler.settings import Settings
+from scheduler.staff.accounts import add_staff
+from scheduler.web.app import create_app
+from tests.support.paths import ARTIFACTS
+from tests.support.settings import make_settings
+
+# Real Chromium and a real server: seconds, not milliseconds.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE = os.environ.get("AFTERCARE_REQUIRE_SERVICES") == "1"
+SHOTS = ARTIFACTS / "screenshots"
+TWILIO_TOKEN = "browser-test-auth-token"
+EMAIL, PASSWORD = "nadia@clinic.example", "correct horse battery"
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, ViewportSize
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"AFTERCARE_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    url: str
+    settings: Settings
+    engine: Any
+
+    def signed_sms(self, sender: str, body: str, sid: str) -> httpx.Response:
+        """An inbound text as Twilio posts it, signed with the account's auth token."""
+        url = f"{self.settings.public_base_url}/webhooks/twilio/sms"
+        params = {"MessageSid": sid, "From": sender, "To": "+16135550100", "Body": body}
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+        return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature})
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'aftercare.db'}",
+        public_base_url=base,
+        twilio_auth_token=TWILIO_TOKEN,
+    )
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        add_staff(session, EMAIL, PASSWORD, name="Nadia Roy", now=system_clock())
+    app = create_app(settings, engine)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield Served(base, settings, engine)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_front_desk_day_in_chromium(browser: Browser, served: Served) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    base = served.url
+
+    # Signed out: any page leads to the login form; a wrong password is refused.
+    page.goto(f"{base}/alerts")
+    assert page.url == f"{base}/login?next=/alerts"
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text().startswith("Email or password not recognised")
+    shoot(page, "login")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/alerts")
+
+    # Register with one wrong field: told next to it, nothing saved; then corrected.
+    page.get_by_role("link", name="Register").first.click()
+    page.get_by_label("Full name").fill("Éloïse Tremblay")
+    page.get_by_label("Mobile number").fill("12345")
+    page.get_by_label("Language of messages").select_option("fr")
+    page.get_by_label("Practitioner").fill("Dr Amélie Roy")
+    page.get_by_role("button", name="Register and schedule").click()
+    error = page.locator("#phone-error")
+    assert "not a valid phone number" in error.inner_text()
+    assert page.get_by_label("Mobile number").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Full name").input_value() == "Éloïse Tremblay"
+    shoot(page, "register-errors")
+    with Session(served.engine) as session:
+        assert session.exec(select(Patient)).all() == []
+
+    page.get_by_label("Mobile number").fill("613-555-0124")
+    page.get_by_role("button", name="Register and schedule").click()
+    page.wait_for_url(re.compile(r"/treatments/\d+\?done=registered$"))
+    rows = page.locator("#scheduled tbody tr")
+    assert rows.count() == 3
+    zone = served.settings.zone
+    today = datetime.now(zone).date()
+    for row, days, step in zip(rows.all(), (1, 3, 7), ("Day 1", "Day 3", "Day 7"), strict=True):
+        cells = row.locator("td").all_inner_texts()
+        # Day N at the opening of the 10:00-19:00 send window, in clinic time.
+        expected = (today + timedelta(days=days)).strftime("%a %d %b %Y, 10:00")
+        assert [cells[0], cells[2]] == [step, expected]
+    shoot(page, "treatment")
+
+    # The patient replies with urgent signs, through Twilio's signed webhook.
+    answer = served.signed_sms("+16135550124", "there's pus and I have a fever", "SMbrowser1")
+    assert answer.status_code == 200, answer.text
+    with Session(served.engine) as session:
+        alert = session.exec(select(Alert)).one()
+    assert alert.level == "urgent"
+
+    page.get_by_role("link", name="Today").click()
+    urgent = page.locator(".row-urgent")
+    assert "there's pus and I have a fever" in urgent.inner_text()
+    assert "Éloïse Tremblay" in urgent.inner_text()
+    urgent.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_url(f"{base}/?done=acknowledged")
+    assert page.locator(".row-urgent").count() == 0
+    with Session(served.engine) as session:
+        acked = session.get(Alert, alert.id)
+    assert acked is not None and acked.acknowledged_by == EMAIL
+
+    # The timeline: the reply and its (acknowledged) alert; then cancel the follow-ups.
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_role("link", name="Éloïse Tremblay").click()
+    timeline = page.locator(".timeline")
+    assert "there's pus and I have a fever" in timeline.inner_text()
+    assert f"Acknowledged by {EMAIL}" in timeline.inner_text()
+    page.get_by_role("button", name="Cancel follow-ups").click()
+    assert "Follow-ups cancelled: 3 pending message(s)" in page.get_by_role("status").inner_text()
+    with Session(served.engine) as session:
+        statuses = {m.status for m in session.exec(select(OutboundMessage)).all()}
+    assert statuses == {"cancelled"}
+
+    # CSV import with one bad row: the good row is registered, the bad one explained.
+    page.get_by_role("link", name="Import").click()
+    csv_text = (
+        "name,phone,language,practitioner\n"
+        "Ana Lima,613-555-0188,fr,Dr Amélie Roy\n"
+        "Ben Carter,555,en,\n"
+    )
+    upload: FilePayload = {"name": "today.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}
+    page.get_by_label("CSV file").set_input_files(files=[upload])
+    page.get_by_role("button", name="Import").click()
+    assert "today.csv: 1 registered, 1 rejected" in page.locator("#res-h").inner_text()
+    rows = page.locator("#import-rows tbody tr")
+    assert rows.count() == 2
+    rejected = page.locator("#import-rows .row-error").inner_text()
+    assert rejected.startswith("3") and "phone: '555' is not a valid phone number" in rejected
+    shoot(page, "import-result")
+    with Session(served.engine) as session:
+        names = {p.name for p in session.exec(select(Patient)).all()}
+    assert names == {"Éloïse Tremblay", "Ana Lima"}
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/login")
+    page.goto(f"{base}/")
+    assert page.url == f"{base}/login?next=/"
+    context.close()
+
+
+def _seed_a_busy_morning(served: Served) -> int:
+    """A few patients, replies of each level, an escalated alert and a failed message."""
+    now = system_clock()
+    people = [
+        ("Éloïse Tremblay", "613-555-0124", "fr", "Dr Amélie Roy", 2),
+        ("Marcus Chen", "613-555-0147", "en", "Dr Amélie Roy", 1),
+        ("Sofia Ramírez", "613-555-0163", "en", "Dr Paul Girard", 3),
+        ("Jean-Philippe Côté", "613-555-0172", "fr", "Dr Paul Girard", 0),
+    ]
+    from scheduler.followups.intake import TreatmentCreate
+    from scheduler.followups.registration import register_treatment
+
+    with session_scope(served.engine) as session:
+        for name, phone, language, practitioner, days_ago in people:
+            request = TreatmentCreate(
+                name=name,
+                phone=phone,
+                language=language,
+                practitioner=practitioner,
+                performed_at=now - timedelta(days=days_ago, hours=1),
+            )
+            register_treatment(session, request, settings=served.settings, now=now)
+    replies = [
+        ("+16135550172", "Merci, tout va bien", 95),
+        ("+16135550163", "Thanks! A bit red and itchy but fine", 48),
+        ("+16135550147", "My skin is quite swollen and it hurts more than yesterday", 31),
+        ("+16135550124", "J'ai du pus et de la fièvre depuis ce matin", 12),
+    ]
+    for n, (sender, body, minutes_ago) in enumerate(replies):
+        with Session(served.engine) as session:
+            incoming = IncomingReply(Medium.SMS, sender, body, f"SMseed{n}")
+            moment = now - timedelta(minutes=minutes_ago)
+            receive_reply(session, served.settings, incoming, now=moment)
+    with session_scope(served.engine) as session:
+        message = session.exec(
+            select(OutboundMessage)
+            .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
+            .join(Patient, col(Patient.id) == Treatment.patient_id)
+            .where(col(Patient.name) == "Sofia Ramírez", col(OutboundMessage.step) == "day3")
+        ).one()
+        message.status, message.error_code = "failed", "30006"
+        message.last_error = "Landline or unreachable carrier"
+        message.attempts = 1
+        session.add(message)
+        alert = session.exec(select(Alert).where(col(Alert.level) == "concern")).first()
+        if alert is not None:
+            alert.status, alert.escalated_at = "escalated", now
+            session.add(alert)
+        patient = session.exec(select(Patient).where(col(Patient.name) == "Éloïse Tremblay")).one()
+        assert patient.id is not None
+        return patient.id
+
+
+def test_screenshots_of_every_page_on_desktop_and_phone(browser: Browser, served: Served) -> None:
+    patient_id = _seed_a_busy_morning(served)
+    base = served.url
+    desktop: BrowserContext = browser.new_context(viewport=DESKTOP)
+    page = desktop.new_page()
+    sign_in(page, base)
+    pages = {
+        "today": "/",
+        "register": "/treatments/new",
+        "patients": "/patients",
+        "patient": f"/patients/{patient_id}",
+        "inbox": "/inbox?status=all",
+        "alerts": "/alerts?status=all",
+        "import": "/import",
+    }
+    phone = browser.new_context(viewport=PHONE, storage_state=desktop.storage_state())
+    small = phone.new_page()
+    for name, path in pages.items():
+        for target, suffix in ((page, ""), (small, "-phone")):
+            response = target.goto(f"{base}{path}")
+            assert response is not None and response.status == 200, (name, suffix)
+            # Nothing may stick out sideways on a phone: the page scrolls only down.
+            width = target.evaluate("document.documentElement.scrollWidth")
+            assert width <= target.viewport_size["width"], (name, suffix, width)  # type: ignore[index]
+            shoot(target, f"{name}{suffix}")
+    phone_login = browser.new_context(viewport=PHONE).new_page()
+    phone_login.goto(f"{base}/login")
+    shoot(phone_login, "login-phone")
+    phone_login.context.close()
+    phone.close()
+    desktop.close()
