@@ -112,8 +112,7 @@ def receive_reply(
     level = "routine" if staff_answer is not None else verdict.level
     keyword = None if staff_answer is not None else verdict.keyword
     # Rendered before the INSERT: on SQLite the write lock is held from the INSERT to the commit,
-    # so only database work goes in between (bench/webhook_load: 16 concurrent replies queue
-    # on that lock).
+    # so only database work goes in between (concurrent replies queue on that lock).
     answer = staff_answer or _answer_text(settings, sender, keyword, level, notices)
     reasons = json.dumps(list(verdict.reasons))
     values = {

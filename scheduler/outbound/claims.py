@@ -39,8 +39,8 @@ def claim_batch(engine: Engine, *, now: datetime, limit: int) -> tuple[str, list
         target = col(OutboundMessage.id).in_(due.scalar_subquery())
         if engine.dialect.name == "sqlite":
             # SQLite keeps no planner statistics and would serve the re-check from the status
-            # index, walking every pending row (6x slower at 100k, bench/claim_cost). A unary +
-            # is SQLite's way to keep a term off an index: the rows are then found by id.
+            # index, walking every pending row (bench/README.md). A unary + is SQLite's way to
+            # keep a term off an index: the rows are then found by id.
             status_term = literal_column("+status")
     claim = (
         outbox_states.move([OutboxStatus.PENDING], OutboxStatus.SENDING, status_term=status_term)

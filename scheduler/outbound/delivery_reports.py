@@ -73,7 +73,7 @@ def purge_early_reports(engine: Engine, *, now: datetime) -> int:
 def replay_early_reports_for(engine: Engine, provider_ids: Sequence[str], *, now: datetime) -> int:
     """replay_early_reports for those of `provider_ids` that have any: one lookup per 500 ids."""
     # Early reports are rare: one query for a pass's worth of SIDs instead of a session per
-    # sent message (a third of the dispatcher's per-message time, bench/dispatch_vs_bare).
+    # sent message (bench/README.md).
     waiting: set[str] = set()
     with engine.connect() as connection:
         for start in range(0, len(provider_ids), 500):

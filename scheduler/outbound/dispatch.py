@@ -216,7 +216,7 @@ class Dispatcher:
 
     def _pool(self, medium: str) -> ThreadPoolExecutor:
         # Kept across passes: each worker thread keeps its provider connection warm (a TLS
-        # handshake per worker per pass otherwise, bench/send_throughput).
+        # handshake per worker per pass otherwise).
         with self._pools_lock:
             if medium not in self._pools:
                 self._pools[medium] = ThreadPoolExecutor(

@@ -31,9 +31,8 @@ def status_in(statuses: Sequence[str], *, narrowed: bool) -> ColumnElement[bool]
     """`status IN (...)`; `narrowed` when another filter (a treatment, a patient) picks few rows.
 
     Without planner statistics SQLite serves `status IN (...)` from the (status, due_at) index
-    and walks every row with that status (120 ms at 300k pending rows,
-    bench/scheduling_vs_jobstore); `status || ''` keeps it off the index, so the few rows are
-    found through their own index instead.
+    and walks every row with that status (bench/README.md); `status || ''` keeps it off the
+    index, so the few rows are found through their own index instead.
     """
     status = col(OutboundMessage.status)
     return (status.concat("") if narrowed else status).in_(list(statuses))

@@ -86,8 +86,7 @@ def finish_from_sending(new: S) -> None:
 @lru_cache(maxsize=64)
 def finish_statement(keys: tuple[str, ...]) -> Update:
     """The UPDATE that records a claimed row's outcome, if it is still ours; built once per set
-    of columns (building it was a fifth of finish()'s time per sent message,
-    bench/dispatch_vs_bare)."""
+    of columns, because building it per message was measurable (bench/README.md)."""
     return (
         update(OutboundMessage)
         .where(

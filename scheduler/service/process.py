@@ -113,9 +113,8 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     add_reply_jobs(scheduler, engine, settings, channels, clock)
 
     def start() -> None:
-        # What startup built (libraries, mappers, routes: ~150k objects) lives as long as the
-        # process. Frozen, a full collection no longer walks it: ~70 ms with every request
-        # paused otherwise (a 97 ms one landed inside a bench/webhook_load run).
+        # What startup built (libraries, mappers, routes) lives as long as the process. Frozen,
+        # a full collection no longer walks it with every request paused (bench/README.md).
         gc.collect()
         gc.freeze()
         scheduler.start()

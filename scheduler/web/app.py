@@ -14,8 +14,7 @@ from scheduler.ops.metrics import Metrics
 from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
 from scheduler.web import error_pages, health, metrics_endpoint, twilio_webhooks, unsubscribe_page
-from scheduler.web.api import inbox as api_inbox
-from scheduler.web.api import treatments as api
+from scheduler.web.api import router as api
 from scheduler.web.pages import router as staff_pages
 from scheduler.web.request_id import RequestIdMiddleware
 
@@ -61,7 +60,6 @@ def create_app(
     app.include_router(twilio_webhooks.router)
     app.include_router(unsubscribe_page.router)
     app.include_router(api.router)
-    app.include_router(api_inbox.router)
     app.include_router(staff_pages.router)
     app.mount(staff_pages.STATIC_PATH, staff_pages.static_files(), name="static")
     return app

@@ -1,7 +1,7 @@
 """Request-scoped dependencies: one way for every route to reach settings, clock and the DB.
 
 The getters are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool,
-and four such hops cost the SMS webhook ~0.5 ms a request (bench/webhook_load).
+a hop per dependency per request (bench/README.md).
 """
 
 from __future__ import annotations

@@ -24,8 +24,7 @@ from scheduler.web.twilio_signature import is_valid_twilio_request
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
 # Webhook database work runs in at most this many threads at once. More are not faster: SQLite
 # takes one writer at a time, PostgreSQL's pool holds 5 connections (past that, one is opened
-# and closed per request), and each extra thread competes for the GIL. bench/webhook_load, 16
-# connections: p99 33-76 ms with 4 threads, 75-233 ms with the shared pool's 40.
+# and closed per request), and each extra thread competes for the GIL (bench/README.md).
 DB_THREADS = 4
 
 
@@ -73,7 +72,7 @@ async def status_callback(
         metrics.webhook("status", webhook_outcome(exc.status_code))
         raise
     # In a worker thread: on the event loop its database calls stalled every other request
-    # (PostgreSQL: ~110 requests/s whatever the concurrency, bench/webhook_load).
+    # (bench/README.md).
     await to_thread.run_sync(
         partial(record_delivery_report, now=clock()),
         engine,

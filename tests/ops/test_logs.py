@@ -6,7 +6,6 @@ import json
 import logging
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,9 +21,9 @@ from scheduler.ops.logs import REQUEST_ID, AccessLogFilter, StderrHandler, confi
 from scheduler.ops.redact import mask_text, redact_field
 from scheduler.web.request_id import RequestIdMiddleware, request_id_from
 from tests.support.cli import clean_environ
+from tests.support.processes import AFTERCARE
 from tests.support.settings import make_settings
 
-AFTERCARE = Path(sys.executable).with_name("aftercare")
 log = logging.getLogger("aftercare.test")
 
 

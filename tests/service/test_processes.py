@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -30,12 +29,11 @@ from models.db import make_engine
 from models.migrate import upgrade
 from tests.fakes.private_postgres import PrivatePostgres, private_postgres, unavailable_reason
 from tests.fakes.twilio_process import TwilioProcess
-from tests.service.test_serve import free_port, noon_zone, wait_for
 from tests.support.cli import clean_environ
+from tests.support.processes import AFTERCARE, free_port, noon_zone, wait_for
 
 pytestmark = pytest.mark.slow
 
-AFTERCARE = Path(sys.executable).with_name("aftercare")  # the venv's console script
 FROM = "+16135550100"
 _SENT_LINE = re.compile(r"\bsent #(\d+) ")
 

@@ -12,8 +12,7 @@ from sqlalchemy import Engine
 
 from scheduler.clock import SimulatedClock
 from scheduler.settings import Settings
-from scheduler.web.api import inbox as api_inbox
-from scheduler.web.api import treatments as api
+from scheduler.web.api import router as api
 from scheduler.web.api.auth import CSRF_HEADER, token_matches
 from scheduler.web.app import create_app
 from scheduler.web.session import COOKIE_NAME
@@ -41,7 +40,7 @@ def client(settings: Settings, engine: Engine, clock: SimulatedClock) -> Iterato
 def api_routes() -> list[tuple[str, str]]:
     """(method, path) of every route of the API routers, path parameters filled in."""
     found: list[tuple[str, str]] = []
-    for route in [*api.router.routes, *api_inbox.router.routes]:
+    for route in [route for part in api.PARTS for route in part.router.routes]:
         assert isinstance(route, APIRoute)
         path = route.path.replace("{treatment_id}", "1").replace("{alert_id}", "1")
         path = path.replace("{message_id}", "1")

@@ -1,0 +1,12 @@
+"""Every JSON API route under /api, in one `router` for the app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from scheduler.web.api import alerts, messages, replies, treatments
+
+router = APIRouter()
+PARTS = (treatments, messages, replies, alerts)
+for _part in PARTS:
+    router.include_router(_part.router)
