@@ -96,12 +96,12 @@ CPU cost of everything around the HTTP call.
   thread was the bottleneck (2 ms per message, profiled with pyinstrument). Two changes took
   the per-message cost of that thread from ~2.2 to ~1.3 ms of CPU (437 to 754 msg/s at 0 ms,
   concurrency 8, in the profiling run):
-  1. `scheduler/dispatch.py` + `scheduler/delivery.py`: status reports that arrived before their
+  1. `outbound/dispatch.py` + `delivery_reports.py`: status reports that arrived before their
      message's SID was recorded used to be looked up with one session and SELECT per sent
      message (a third of the thread's time). They are now looked up for all the SIDs recorded
      in the last second in one query (`replay_early_reports_for`), still only after those SIDs
      are committed, so the ordering guarantee is unchanged.
-  2. `scheduler/claims.py`: `finish()` built a new UPDATE statement for every message; it now
+  2. `outbound/claims.py`: `finish()` built a new UPDATE statement for every message; it now
      reuses one per set of columns (bound parameters), which SQLAlchemy's compiled cache then
      serves directly.
 """

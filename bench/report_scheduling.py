@@ -52,7 +52,7 @@ def scheduling_section(data: dict[str, Any]) -> Section:
     text = f"""## 3. Outbox rows vs one APScheduler job per message (`scheduling_vs_jobstore`)
 
 {data["treatments"]:,} treatments ({3 * data["treatments"]:,} messages) registered through
-Aftercare's CSV import (`scheduler/csv_import.py` and `bulk_registration.py`: each row
+Aftercare's CSV import (`followups/csv_import.py` and `bulk_registration.py`: each row
 validated, then written 1,000 rows per transaction with SQLAlchemy Core; patients upserted by
 phone per chunk, practitioners resolved once, each date's messages planned once) against the
 design we did not choose: the same rows validated the same way (`TreatmentCreate`) and
@@ -88,11 +88,11 @@ defaults: a rollback journal and a sync on every commit; measured on
 - **Found and fixed by this benchmark:** the first full run listed a patient's pending
   messages in 120 ms at 300k outbox rows. With a status filter and a treatment,
   `outbox.list_messages` let SQLite (which keeps no planner statistics) serve `status IN (...)`
-  from the `(status, due_at)` index and walk every pending row in the outbox. `scheduler/outbox.py`
-  and the staff pages' `scheduler/queries.py` (which had the same query for a treatment or a
+  from the `(status, due_at)` index and walk every pending row in the outbox. `outbound/outbox.py`
+  and the staff pages' `staff/queries.py` (which had the same query for a treatment or a
   patient) now write that filter as `status || ''` when a treatment or patient is given, so
   their own few rows are found through their index (the plan is checked in
-  `tests/test_batched_outcomes.py`). At 60k rows: 58 to 4 ms, and 182 to 2.5 ms for the staff
+  `tests/outbound/test_batched_lookups`). At 60k rows: 58 to 4 ms, and 182 to 2.5 ms for the staff
   pages' query by patient.
 - Cancelling is cheap in both (a few ms), but only because the job ids were derived from the
   treatment; the job store cannot find jobs by patient or treatment otherwise.

@@ -126,7 +126,7 @@ Every 2xx is checked against the database afterwards (a stored reply, a delivere
   from run to run: 29-159 ms over eight runs of this code and the code before it, with the p50
   at 2.2-2.6 ms. The earlier run blamed
   the alert pass, which retried every 5 s the urgent alerts nobody could be paged for; that
-  retry is gone (`scheduler/alerts.py`). Three runs each with and without that change, taking
+  retry is gone (`inbound/alerts.py`). Three runs each with and without that change, taking
   turns, gave p99 29, 65 and 100 ms without it and 48, 124 and 159 ms with it: no measurable
   difference, so that explanation was wrong or at least not the main one. The tail comes from
   short stalls (other candidates: SQLite's WAL checkpoints, the dispatch pass, the garbage

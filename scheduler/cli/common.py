@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import NoReturn
 
 import typer
@@ -38,3 +39,11 @@ def database(settings: Settings) -> Engine:
         return open_database(settings)
     except StartupError as exc:
         fail(str(exc))
+
+
+def parse_moment(value: str, settings: Settings) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{value!r} is not an ISO 8601 date-time (e.g. 2026-11-25T14:30)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.zone)

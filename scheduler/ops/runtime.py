@@ -1,4 +1,4 @@
-"""Wiring shared by the CLI and the service: settings, database, renderer, channels."""
+"""What the CLI and the service share at start: the database at the right schema, and state."""
 
 from __future__ import annotations
 

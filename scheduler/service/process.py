@@ -153,10 +153,7 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
         on_startup=start,
         on_shutdown=stop,
     )
-    print(
-        f"Aftercare listening on http://{host}:{port} (database: {engine.url.render_as_string()})",
-        flush=True,
-    )
+    print(banner(host, port, engine.url.render_as_string(), api_docs=True), flush=True)
     # log_config=None: uvicorn's loggers (access lines too) go through configure_logging's handler.
     config = uvicorn.Config(
         app, host=host, port=port, log_level=settings.log_level.lower(), log_config=None
@@ -167,3 +164,16 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _signum, _frame: None)
     _Server(config, stop_claiming).run()
+
+
+def banner(host: str, port: int, database: str, *, api_docs: bool) -> str:
+    """What `aftercare serve` prints first: where to point a browser, a probe and an API client."""
+    base = f"http://{host}:{port}"
+    lines = [
+        f"Aftercare listening on {base} (database: {database})",
+        f"  staff pages  {base}/   (aftercare staff add EMAIL creates a login)",
+        f"  health       {base}/healthz   readiness {base}/readyz",
+    ]
+    if api_docs:
+        lines.append(f"  API docs     {base}/docs")
+    return "\n".join(lines)

@@ -22,12 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-import pytest
-
 from tests.fakes.smtp_server import TestCert, free_port
+from tests.support.debian import binary_from_package
 
-REQUIRE_SERVICES = os.environ.get("AFTERCARE_REQUIRE_SERVICES") == "1"
-_SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
 _APPENDUID = re.compile(rb"\[APPENDUID \d+ (\d+)\]")
 
 CONFIG = """\
@@ -78,27 +75,8 @@ service imap-login {{
 
 
 def dovecot_binary() -> str:
-    """The dovecot binary; installs dovecot-imapd as root, else skips (fails in CI)."""
-    found = shutil.which("dovecot", path=_SBIN_PATH)
-    if found:
-        return found
-    apt_get = shutil.which("apt-get", path=_SBIN_PATH)
-    if os.geteuid() == 0 and apt_get:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = [apt_get, "install", "-y", "-q", "dovecot-imapd"]
-        done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:  # a fresh container may have no package lists yet
-            subprocess.run([apt_get, "update", "-qq"], env=env, capture_output=True, timeout=600)
-            done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=600)
-        found = shutil.which("dovecot", path=_SBIN_PATH)
-        if found:
-            return found
-        reason = f"installing dovecot-imapd failed: {done.stderr.strip()[-500:]}"
-    else:
-        reason = "dovecot is not installed (apt-get install dovecot-imapd; .ci/run does it)"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"AFTERCARE_REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
+    """The dovecot binary (installed as root when missing)."""
+    return binary_from_package("dovecot", "dovecot-imapd")
 
 
 class DovecotServer:

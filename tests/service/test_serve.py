@@ -57,6 +57,9 @@ def test_serve_dispatches_due_messages_and_stops_cleanly_on_sigterm(
     try:
         wait_for("the scheduler to report running on /healthz", service.health)
         assert f"listening on http://127.0.0.1:{service.port}" in service.stdout
+        base = f"http://127.0.0.1:{service.port}"
+        for where in ("/healthz", "/readyz", "/docs"):
+            assert f"{base}{where}" in service.stdout
 
         def day1_sent() -> OutboundMessage | None:
             with Session(cli.engine) as session:

@@ -7,7 +7,6 @@ screenshots of every page, desktop (1280 wide) and phone (390 wide), go to
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -32,14 +31,13 @@ from scheduler.ops.runtime import open_database
 from scheduler.settings import Settings
 from scheduler.staff.accounts import add_staff
 from scheduler.web.app import create_app
+from tests.support.debian import binary_from_package, unavailable
 from tests.support.paths import ARTIFACTS
 from tests.support.settings import make_settings
 
 # Real Chromium and a real server: seconds, not milliseconds.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-REQUIRE = os.environ.get("AFTERCARE_REQUIRE_SERVICES") == "1"
 SHOTS = ARTIFACTS / "screenshots"
 TWILIO_TOKEN = "browser-test-auth-token"
 EMAIL, PASSWORD = "nadia@clinic.example", "correct horse battery"
@@ -50,22 +48,15 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, ViewportSize
 
 
-def _unavailable(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"AFTERCARE_REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)")
+    chromium = binary_from_package("chromium", "chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
+        unavailable("playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        launched = playwright.chromium.launch(executable_path=chromium)
         yield launched
         launched.close()
 
