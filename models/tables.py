@@ -148,6 +148,7 @@ class Alert(SQLModel, table=True):
     escalated_to: str | None = Field(default=None, max_length=320)
     acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     acknowledged_by: str | None = Field(default=None, max_length=320)
+    ack_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class StaffUser(SQLModel, table=True):

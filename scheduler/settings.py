@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -30,8 +30,10 @@ class Settings(BaseSettings):
 
     clinic_name: str = "Aftercare Demo Clinic"
     clinic_phone: str = "+16135550100"
+    clinic_address: str = ""
     clinic_timezone: str = "America/Toronto"
     send_window: str = "10:00-19:00"
+    clinic_hours: str = ""  # empty: the send window
     default_language: Literal["en", "fr"] = "en"
 
     dispatch_interval_seconds: float = Field(default=5.0, gt=0)
@@ -76,6 +78,8 @@ class Settings(BaseSettings):
 
     api_token: SecretStr = SecretStr("")
     alert_escalate_after: timedelta = timedelta(minutes=30)
+    concern_escalate_after: timedelta = timedelta(hours=4)
+    alert_include_reply_text: bool = False
     oncall_phone: str = ""
     oncall_email: str = ""
     routine_auto_reply: bool = False
@@ -102,12 +106,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("send_window")
+    @field_validator("send_window", "clinic_hours")
     @classmethod
-    def _window_shape(cls, value: str) -> str:
-        start, end = parse_window(value)
+    def _window_shape(cls, value: str, info: ValidationInfo) -> str:
+        name = (info.field_name or "hours").upper()
+        if not value.strip() and name == "CLINIC_HOURS":
+            return ""  # the send window stands in
+        try:
+            start, end = parse_window(value)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from exc
         if start >= end:
-            raise ValueError("SEND_WINDOW must start before it ends, e.g. 10:00-19:00")
+            raise ValueError(f"{name} must start before it ends, e.g. 10:00-19:00")
         return value
 
     @field_validator("public_base_url", "twilio_api_base")
@@ -144,14 +154,19 @@ class Settings(BaseSettings):
     def window(self) -> tuple[time, time]:
         return parse_window(self.send_window)
 
+    @cached_property
+    def hours(self) -> tuple[time, time]:
+        """When the clinic answers: CLINIC_HOURS, else the send window."""
+        return parse_window(self.clinic_hours) if self.clinic_hours else self.window
+
 
 def parse_window(value: str) -> tuple[time, time]:
     """Parse `HH:MM-HH:MM` into two local times."""
     match = _WINDOW.match(value)
     if not match:
-        raise ValueError(f"SEND_WINDOW must look like 10:00-19:00, got {value!r}")
+        raise ValueError(f"hours must look like 10:00-19:00, got {value!r}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
         return time(h1, m1), time(h2, m2)
     except ValueError as exc:
-        raise ValueError(f"SEND_WINDOW has an impossible time: {value!r}") from exc
+        raise ValueError(f"impossible time in {value!r}") from exc

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Engine, or_, update
 from sqlmodel import Session, col, select
 
-from models import Alert, AlertStatus, Patient, Practitioner, Treatment
-from models.vocabulary import Medium
+from models import Alert, AlertStatus, InboundMessage, Patient, Practitioner, Treatment
+from models.vocabulary import Medium, TriageLevel
 from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
 from scheduler.channels.media import MEDIA, address_of
-from scheduler.contacts import mask_address
+from scheduler.contacts import display_phone, mask_address
 from scheduler.inbound.notice_texts import AlertNotice, NoticeRenderer
+from scheduler.outbound.timing import SendWindow, clinic_deadline
 from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,20 @@ def parse_ack(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def acknowledge_alert(session: Session, alert_id: int, *, by: str, now: datetime) -> Alert:
-    """Mark the alert handled; acknowledging twice keeps the first acknowledgement."""
+MAX_ACK_NOTE = 2000
+
+
+def acknowledge_alert(
+    session: Session, alert_id: int, *, by: str, now: datetime, note: str | None = None
+) -> Alert:
+    """Mark the alert handled, with an optional note; a second acknowledgement keeps the first."""
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise LookupError(f"no alert with id {alert_id}")
     if alert.status != AlertStatus.ACKNOWLEDGED:
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_at, alert.acknowledged_by = now, by
+        alert.ack_note = (note or "").strip()[:MAX_ACK_NOTE] or None
         session.add(alert)
         session.commit()
     return alert
@@ -91,17 +98,17 @@ class AlertNotifier:
         for alert_id in self._to_notify(now):
             if self._claim_notify(alert_id, now):
                 self._notify(alert_id, now, report)
-        for alert_id in self._to_escalate(now):
+        for alert_id in [*self._urgent_to_escalate(now), *self._concerns_to_escalate(now)]:
             if self._claim_escalation(alert_id, now):
                 self._escalate(alert_id, now, report)
         return report
 
-    def _to_notify(self, now: datetime) -> list[int]:
-        return self._open_urgent(
-            col(Alert.notified_at).is_(None),
-            col(Alert.notify_attempts) < MAX_NOTIFY_ATTEMPTS,
-            _lease_free(now),
-        )
+    def page_now(self, alert_id: int, *, now: datetime) -> bool:
+        """Page an urgent alert this process raised and holds the claim of (see replies.py);
+        True when the page reached someone. A failure is retried by the next pass."""
+        report = AlertPassReport()
+        self._notify(alert_id, now, report)
+        return report.notified > 0
 
     def _claim_notify(self, alert_id: int, now: datetime) -> bool:
         """Take the alert with one conditional UPDATE, so two processes never both page."""
@@ -140,11 +147,37 @@ class AlertNotifier:
             session.add(alert)
             session.commit()
 
-    def _to_escalate(self, now: datetime) -> list[int]:
-        return self._open_urgent(
+    def _urgent_to_escalate(self, now: datetime) -> list[int]:
+        return self._open(
+            TriageLevel.URGENT,
             col(Alert.escalated_at).is_(None),
             col(Alert.created_at) <= now - self.settings.alert_escalate_after,
         )
+
+    def _concerns_to_escalate(self, now: datetime) -> list[int]:
+        """Concerns nobody acknowledged within CONCERN_ESCALATE_AFTER of clinic hours."""
+        after = self.settings.concern_escalate_after
+        # Clinic time never runs faster than the clock: older than `after` is a safe pre-filter.
+        query = (
+            select(Alert.id, Alert.created_at)
+            .where(
+                Alert.level == TriageLevel.CONCERN,
+                Alert.status == AlertStatus.OPEN,
+                col(Alert.escalated_at).is_(None),
+                col(Alert.created_at) <= now - after,
+            )
+            .order_by(col(Alert.created_at))
+            .limit(50)
+        )
+        hours = SendWindow(*self.settings.hours)
+        with Session(self.engine) as session:
+            rows = session.exec(query).all()
+        return [
+            alert_id
+            for alert_id, created in rows
+            if alert_id is not None
+            and clinic_deadline(created, after, hours, self.settings.zone) <= now
+        ]
 
     def _claim_escalation(self, alert_id: int, now: datetime) -> bool:
         return self._claim(
@@ -154,11 +187,19 @@ class AlertNotifier:
             escalated_at=now,
         )
 
-    def _open_urgent(self, *conditions: ColumnElement[bool]) -> list[int]:
-        """Ids of open urgent alerts that also meet `conditions`, oldest first, a bounded batch."""
+    def _to_notify(self, now: datetime) -> list[int]:
+        return self._open(
+            TriageLevel.URGENT,
+            col(Alert.notified_at).is_(None),
+            col(Alert.notify_attempts) < MAX_NOTIFY_ATTEMPTS,
+            _lease_free(now),
+        )
+
+    def _open(self, level: TriageLevel, *conditions: ColumnElement[bool]) -> list[int]:
+        """Ids of open alerts of `level` that also meet `conditions`, oldest first, a batch."""
         query = (
             select(Alert.id)
-            .where(Alert.level == "urgent", Alert.status == AlertStatus.OPEN, *conditions)
+            .where(Alert.level == level, Alert.status == AlertStatus.OPEN, *conditions)
             .order_by(col(Alert.id))
             .limit(50)
         )
@@ -178,7 +219,12 @@ class AlertNotifier:
             assert alert is not None
             targets = oncall_contacts(self.settings)
             context = self._context(session, alert)
-            context["minutes"] = int(self.settings.alert_escalate_after.total_seconds() // 60)
+            after = (
+                self.settings.alert_escalate_after
+                if alert.level == TriageLevel.URGENT
+                else self.settings.concern_escalate_after
+            )
+            context["waited"] = _duration(after, clinic_time=alert.level != TriageLevel.URGENT)
             errors = self._send_all("escalation", targets, context)
             alert.escalated_to = ", ".join(mask_address(a) for _, a in targets) or None
             if not targets:
@@ -191,27 +237,38 @@ class AlertNotifier:
             log.warning("alert %s escalated to %s", alert_id, alert.escalated_to or "nobody")
 
     def _context(self, session: Session, alert: Alert) -> dict[str, object]:
+        """What a page says: enough to act without logging in, and no more health detail."""
         patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
         treatment = session.get(Treatment, alert.treatment_id) if alert.treatment_id else None
+        practitioner = (
+            session.get(Practitioner, alert.practitioner_id) if alert.practitioner_id else None
+        )
+        zone = self.settings.zone
         day = "?"
         if treatment is not None:
-            zone = self.settings.zone
-            day = str(
-                (
-                    alert.created_at.astimezone(zone).date()
-                    - treatment.performed_at.astimezone(zone).date()
-                ).days
-            )
+            treated = treatment.performed_at.astimezone(zone).date()
+            day = str((alert.created_at.astimezone(zone).date() - treated).days)
+        words = ""
+        if self.settings.alert_include_reply_text:
+            reply = session.get(InboundMessage, alert.inbound_id)
+            words = " ".join((reply.body if reply else "").split())[:300]
         base = self.settings.public_base_url
+        paged_at = alert.notified_at.astimezone(zone).strftime("%H:%M") if alert.notified_at else ""
         return {
             "clinic_name": self.settings.clinic_name,
             "alert_id": alert.id,
+            "level": alert.level,
             # Minimal health details leave the clinic: first name and initial only.
             "patient": _short_name(patient.name) if patient else "An unknown sender",
+            "callback": _callback(patient),
+            "language": LANGUAGE_NAMES.get(patient.language, patient.language) if patient else "?",
             "day": day,
             "kind": treatment.kind if treatment else "treatment",
             "reasons": ", ".join(json.loads(alert.reasons or "[]")) or "worrying reply",
-            "url": f"{base}/patients/{alert.patient_id}" if alert.patient_id else f"{base}/inbox",
+            "words": words,
+            "url": f"{base}/alerts/{alert.id}",
+            "paged": practitioner.name if practitioner and alert.notified_at else "nobody",
+            "paged_at": paged_at,
         }
 
     def _send_all(
@@ -245,6 +302,21 @@ def _lease_free(now: datetime) -> ColumnElement[bool]:
     return or_(
         col(Alert.notify_claimed_at).is_(None), col(Alert.notify_claimed_at) < now - NOTIFY_LEASE
     )
+
+
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+
+
+def _callback(patient: Patient | None) -> str:
+    if patient is None:
+        return "unknown"
+    return display_phone(patient.phone) if patient.phone else (patient.email or "unknown")
+
+
+def _duration(span: timedelta, *, clinic_time: bool) -> str:
+    minutes = int(span.total_seconds() // 60)
+    shown = f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
+    return f"{shown} of clinic hours" if clinic_time else shown
 
 
 def _short_name(name: str) -> str:

@@ -44,13 +44,19 @@ class MailboxJob:
     """Feeds email replies from the clinic mailbox into the same pipeline as SMS replies."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, channels: dict[str, Channel], clock: Clock
+        self,
+        engine: Engine,
+        settings: Settings,
+        channels: dict[str, Channel],
+        clock: Clock,
+        notifier: AlertNotifier | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.channels = channels
         self.clock = clock
         self.notices = NoticeRenderer()  # compiled once, not per mail
+        self.notifier = notifier or AlertNotifier(engine, settings, channels, self.notices)
 
     def __call__(self) -> None:
         try:
@@ -72,7 +78,12 @@ class MailboxJob:
         )
         with Session(self.engine, expire_on_commit=False) as session:
             outcome = receive_reply(
-                session, self.settings, reply, now=self.clock(), notices=self.notices
+                session,
+                self.settings,
+                reply,
+                now=self.clock(),
+                notices=self.notices,
+                pager=lambda alert_id: self.notifier.page_now(alert_id, now=self.clock()),
             )
         if outcome.answer and not outcome.duplicate:
             self._answer(mail, outcome.answer)
@@ -101,10 +112,11 @@ def add_reply_jobs(
     settings: Settings,
     channels: dict[str, Channel],
     clock: Clock,
+    notifier: AlertNotifier,
 ) -> None:
     """Register the alert job, and the mailbox poll when IMAP_HOST is set."""
     scheduler.add_job(
-        AlertJob(AlertNotifier(engine, settings, channels), clock),
+        AlertJob(notifier, clock),
         "interval",
         seconds=ALERT_INTERVAL_SECONDS,
         id="alerts",
@@ -113,7 +125,7 @@ def add_reply_jobs(
     )
     if settings.imap_host:
         scheduler.add_job(
-            MailboxJob(engine, settings, channels, clock),
+            MailboxJob(engine, settings, channels, clock, notifier),
             "interval",
             seconds=settings.imap_poll_seconds,
             id="mailbox",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict, replace
+from itertools import product
 from pathlib import Path
 from typing import Literal
 
@@ -11,10 +13,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from models.vocabulary import LANGUAGES
 from scheduler.channels.media import MEDIA
+from scheduler.inbound.answers import ANSWER_KINDS, AnswerContext, AnswerKind
 from scheduler.outbound.render import RenderError, default_templates_dir
 
-Answer = Literal["stop", "start", "help", "urgent", "concern", "routine"]
-ANSWERS: tuple[Answer, ...] = ("stop", "start", "help", "urgent", "concern", "routine")
 AlertNotice = Literal["urgent", "escalation"]
 AlertPart = str  # an alert's text and subject parts (scheduler.channels.media)
 ALERT_NOTICES: tuple[AlertNotice, ...] = ("urgent", "escalation")
@@ -23,6 +24,13 @@ ALERT_PARTS: tuple[AlertPart, ...] = tuple(
     part for spec in MEDIA.values() for part in (spec.subject_part, spec.text_part) if part
 )
 STAFF_NOTICES = ("acknowledged", "unknown_alert")
+SAMPLE_ANSWER = AnswerContext(
+    clinic_name="Clinique Esthétique Ottawa",
+    clinic_phone="613-555-0100",
+    clinic_hours="10:00-19:00",
+    clinic_address="123 Bank St, Ottawa ON K1P 1A1",
+    emergency=False,
+)
 
 
 class NoticeRenderer:
@@ -44,11 +52,10 @@ class NoticeRenderer:
             raise RenderError(f"{name}: {exc}") from exc
         return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
-    def answer(self, which: Answer, language: str, *, clinic_name: str, clinic_phone: str) -> str:
+    def answer(self, which: AnswerKind, language: str, context: AnswerContext) -> str:
         """The patient's automatic answer, in their language (English when unknown)."""
         lang = language if language in LANGUAGES else "en"
-        context = {"clinic_name": clinic_name, "clinic_phone": clinic_phone}
-        return self._render(f"replies/{lang}/{which}.j2", context)
+        return " ".join(self._render(f"replies/{lang}/{which}.j2", asdict(context)).split())
 
     def alert(self, notice: AlertNotice, part: AlertPart, context: Mapping[str, object]) -> str:
         """A practitioner or on-call notice; staff-facing, so in English."""
@@ -62,21 +69,26 @@ class NoticeRenderer:
     def check_all(self) -> list[str]:
         """Render every notice with sample values; returns the problems found."""
         problems: list[str] = []
-        sample = {"clinic_name": "Clinique Esthétique Ottawa", "clinic_phone": "613-555-0100"}
         alert_sample: dict[str, object] = {
-            "clinic_name": sample["clinic_name"],
+            "clinic_name": SAMPLE_ANSWER.clinic_name,
             "alert_id": 12,
+            "level": "urgent",
             "patient": "Marie-Josée T.",
+            "callback": "613-555-0124",
+            "language": "French",
             "day": 3,
             "kind": "microneedling",
             "reasons": "pus, fever",
-            "url": "https://clinic.example/patients/7",
-            "minutes": 30,
+            "words": "J'ai du pus et de la fièvre",
+            "url": "https://clinic.example/alerts/12",
+            "paged": "Dr Anne Roy",
+            "paged_at": "14:05",
+            "waited": "30 min",
         }
         for lang in LANGUAGES:
-            for which in ANSWERS:
+            for which, emergency in product(ANSWER_KINDS, (False, True)):
                 try:
-                    self.answer(which, lang, **sample)
+                    self.answer(which, lang, replace(SAMPLE_ANSWER, emergency=emergency))
                 except RenderError as exc:
                     problems.append(str(exc))
         for notice in ALERT_NOTICES:

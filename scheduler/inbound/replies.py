@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -23,9 +24,18 @@ from models import (
     TreatmentStatus,
 )
 from models.vocabulary import ALERT_LEVELS, Medium
-from scheduler.contacts import display_phone, mask_address
+from scheduler.contacts import mask_address
 from scheduler.inbound.alerts import acknowledge_alert, parse_ack
-from scheduler.inbound.notice_texts import Answer, NoticeRenderer
+from scheduler.inbound.answers import (
+    URGENT,
+    AnswerKind,
+    answer_context,
+    answer_kind,
+    is_emergency,
+    settled,
+    urgent_answer,
+)
+from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.triage import classify
 from scheduler.outbound.optout import opt_in, opt_out
 from scheduler.settings import Settings
@@ -90,6 +100,11 @@ class ReplyOutcome:
     level: str
     alert_id: int | None
     answer: str | None
+    paged: bool = False  # the urgent alert's page reached someone before the answer was chosen
+
+
+# Pages an urgent alert now and says whether it reached anyone (AlertNotifier.page_now).
+Pager = Callable[[int], bool]
 
 
 def receive_reply(
@@ -99,8 +114,13 @@ def receive_reply(
     *,
     now: datetime,
     notices: NoticeRenderer | None = None,
+    pager: Pager | None = None,
 ) -> ReplyOutcome:
-    """Store the reply (once per provider id), act on it, and commit."""
+    """Store the reply (once per provider id), act on it, commit, and choose the answer.
+
+    An urgent reply from a known patient is paged through `pager` before its answer is chosen,
+    so that the answer says what really happened.
+    """
     seen, sender = _lookup(session, reply)
     if seen is not None:
         return _replayed(session, seen)
@@ -111,10 +131,29 @@ def receive_reply(
     verdict = classify(reply.body)
     level = "routine" if staff_answer is not None else verdict.level
     keyword = None if staff_answer is not None else verdict.keyword
+    kind = None
+    if staff_answer is None:
+        kind = answer_kind(
+            keyword=keyword,
+            level=level,
+            question=verdict.question,
+            opted_out=sender is not None and sender.opted_out_at is not None,
+            routine_auto_reply=settings.routine_auto_reply,
+        )
+    emergency = is_emergency(verdict.reasons)
+    # Unknown senders are flagged on Today but never page anyone: nobody can be paged by a
+    # stranger's message.
+    page_now = pager is not None and kind == URGENT and sender is not None
+    if kind == URGENT and not page_now:
+        kind = urgent_answer(paged=False)
     # Rendered before the INSERT: on SQLite the write lock is held from the INSERT to the commit,
-    # so only database work goes in between (concurrent replies queue on that lock).
-    answer = staff_answer or _answer_text(settings, sender, keyword, level, notices)
+    # so only database work goes in between (concurrent replies queue on that lock). An urgent
+    # answer that depends on a page waits for it.
+    answer = staff_answer
+    if (now_kind := settled(kind)) is not None:
+        answer = _answer_text(settings, sender, now_kind, notices, emergency=emergency)
     reasons = json.dumps(list(verdict.reasons))
+    settled_by_itself = staff_answer is not None or keyword is not None
     values = {
         "patient_id": sender.patient_id if sender else None,
         "treatment_id": sender.treatment_id if sender else None,
@@ -129,8 +168,9 @@ def receive_reply(
         "reasons": reasons,
         "auto_reply": answer,
         "received_at": reply.received_at or now,
-        "handled_at": now if staff_answer is not None else None,
-        "handled_by": "system" if staff_answer is not None else None,
+        # An acknowledgement or a STOP/START/HELP needs nobody to mark it handled.
+        "handled_at": now if settled_by_itself else None,
+        "handled_by": "system" if settled_by_itself else None,
     }
     # Core statements on the session's connection: one INSERT … RETURNING instead of the ORM's
     # flush, identity map and a second UPDATE for the answer.
@@ -147,19 +187,32 @@ def receive_reply(
 
     alert_id = None
     if staff_answer is None and keyword is None and level in ALERT_LEVELS:
-        alert_id = _raise_alert(connection, inbound_id, sender, level, reasons, now=now)
+        alert_id = _raise_alert(
+            connection, inbound_id, sender, level, reasons, now=now, claimed=page_now
+        )
     if sender is not None and keyword in ("stop", "start"):
         (opt_out if keyword == "stop" else opt_in)(session, sender.patient_id, now=now)
     session.commit()
+    paged = False
+    if page_now and alert_id is not None and pager is not None:
+        paged = pager(alert_id)
+        answer = _answer_text(settings, sender, urgent_answer(paged), notices, emergency=emergency)
+        session.execute(
+            update(InboundMessage)
+            .where(col(InboundMessage.id) == inbound_id)
+            .values(auto_reply=answer)
+        )
+        session.commit()
     log.info(
-        "reply #%s from %s: keyword=%s level=%s alert=%s",
+        "reply #%s from %s: keyword=%s level=%s alert=%s paged=%s",
         inbound_id,
         mask_address(reply.from_address),
         keyword,
         level,
         alert_id,
+        paged,
     )
-    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer)
+    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer, paged)
 
 
 def mark_handled(session: Session, inbound_id: int, *, by: str, now: datetime) -> InboundMessage:
@@ -285,7 +338,9 @@ def _raise_alert(
     reasons: str,
     *,
     now: datetime,
+    claimed: bool,
 ) -> int:
+    """Insert the alert; `claimed` when this request pages it itself (the job keeps off it)."""
     values = {
         "inbound_id": inbound_id,
         "patient_id": sender.patient_id if sender else None,
@@ -295,7 +350,8 @@ def _raise_alert(
         "reasons": reasons,
         "status": AlertStatus.OPEN,
         "created_at": now,
-        "notify_attempts": 0,
+        "notify_attempts": 1 if claimed else 0,
+        "notify_claimed_at": now if claimed else None,
     }
     return _key(connection.execute(_INSERT_ALERT, values).scalar_one())
 
@@ -305,36 +361,13 @@ def _key(value: int | None) -> int:
     return value
 
 
-def _answer_for(
-    settings: Settings, sender: _Sender | None, keyword: str | None, level: str
-) -> Answer | None:
-    """The one automatic answer the sender gets, or none."""
-    if keyword in ("stop", "start", "help"):
-        return cast(Answer, keyword)
-    if sender is not None and sender.opted_out_at is not None:
-        # They asked for no more texts; their reply still reaches staff, unanswered.
-        return None
-    if level == "urgent":
-        return "urgent"
-    if level == "concern":
-        return "concern"
-    return "routine" if settings.routine_auto_reply else None
-
-
 def _answer_text(
     settings: Settings,
     sender: _Sender | None,
-    keyword: str | None,
-    level: str,
+    kind: AnswerKind,
     notices: NoticeRenderer,
-) -> str | None:
-    which = _answer_for(settings, sender, keyword, level)
-    if which is None:
-        return None
+    *,
+    emergency: bool,
+) -> str:
     language = sender.language if sender else settings.default_language
-    return notices.answer(
-        which,
-        language,
-        clinic_name=settings.clinic_name,
-        clinic_phone=display_phone(settings.clinic_phone),
-    )
+    return notices.answer(kind, language, answer_context(settings, emergency=emergency))

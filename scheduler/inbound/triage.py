@@ -26,6 +26,8 @@ class Triage(NamedTuple):
     level: str  # urgent | concern | routine
     keyword: str | None  # stop | start | help, only when the whole message is one
     reasons: tuple[str, ...]  # short English labels shown to staff, loudest first
+    checkin: int | None = None  # the 1/2/3 check-in answer the reply carried
+    question: bool = False  # the reply asks something (it gets a "we will answer" reply)
 
 
 class _Hit(NamedTuple):
@@ -243,4 +245,5 @@ def classify(text: str) -> Triage:
     hits += _persisting(normalised, clauses, hits)
     rank = max((hit.rank for hit in hits), default=0)
     shown = [hit for hit in hits if hit.rank >= _CONCERN] if rank else hits
-    return Triage(LEVELS[rank], None, _reasons(shown))
+    asks = any(hit.reason == "question" for hit in hits)
+    return Triage(LEVELS[rank], None, _reasons(shown), None, asks)

@@ -24,6 +24,7 @@ def message_context(patient: Patient, settings: Settings) -> MessageContext:
         first_name=first_name(patient.name),
         clinic_name=settings.clinic_name,
         clinic_phone=display_phone(settings.clinic_phone),
+        clinic_address=settings.clinic_address,
         unsubscribe_url=unsubscribe_url(
             settings.public_base_url, settings.secret_key.get_secret_value(), patient.id
         ),

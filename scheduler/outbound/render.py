@@ -25,9 +25,10 @@ from scheduler.shipped import templates_dir
 Part = str  # a template part a medium declares (scheduler.channels.media)
 PARTS: tuple[Part, ...] = ALL_PARTS
 
-# English stays GSM-7 (2 x 153 septets); French may need UCS-2, so it gets one more part.
-SMS_SEGMENT_LIMITS: Mapping[str, int] = {"en": 2, "fr": 3}
-DEFAULT_SMS_SEGMENT_LIMIT = 2
+# Three GSM-7 segments (459 septets) in both languages: the text, the care tips and the 1/2/3
+# check-in. A UCS-2 character (a name with ç or î, a curly quote) would cost 7: see segments.py.
+SMS_SEGMENT_LIMITS: Mapping[str, int] = {"en": 3, "fr": 3}
+DEFAULT_SMS_SEGMENT_LIMIT = 3
 
 # The opt-out keyword carriers honour; French uses ARRET without an accent to stay GSM-7.
 STOP_KEYWORDS: Mapping[str, str] = {"en": "STOP", "fr": "ARRET"}
@@ -62,6 +63,7 @@ class MessageContext:
     clinic_name: str
     clinic_phone: str  # already formatted for display, e.g. "613-555-0100"
     unsubscribe_url: str  # https link, used by email templates
+    clinic_address: str = ""  # the mailing address in email footers (CASL); may be empty
 
 
 # The patient every check and preview renders for: a long French first name with accents.
@@ -70,6 +72,7 @@ SAMPLE_CONTEXT = MessageContext(
     clinic_name="Clinique Esthétique Ottawa",
     clinic_phone="613-555-0100",
     unsubscribe_url="https://clinic.example/unsubscribe/sample-token",
+    clinic_address="123 Bank St, Ottawa ON K1P 1A1",
 )
 
 
@@ -115,6 +118,11 @@ def template_name(kind: str, step: str, language: str, part: Part) -> str:
         if not _NAME.match(value):
             raise RenderError(f"invalid {label} {value!r}: expected a lowercase slug")
     return f"messages/{language}/{kind}/{step}.{part}.j2"
+
+
+def checkin_name(language: str, part: Part) -> str:
+    """The shared 1/2/3 check-in a language's messages include for one part."""
+    return f"messages/{language}/_checkin.{part}.j2"
 
 
 def _autoescape(name: str | None) -> bool:
@@ -237,7 +245,20 @@ class MessageRenderer:
             problems.append("missing clinic name")
         if part != "sms" and _expected(ctx.unsubscribe_url, html) not in body:
             problems.append("missing unsubscribe link")
+        checkin = self._checkin(language, part, ctx)
+        if checkin is None:
+            problems.append(f"missing {checkin_name(language, part)}")
+        elif checkin not in body:
+            problems.append(f"missing the 1/2/3 check-in ({checkin_name(language, part)})")
         return problems
+
+    def _checkin(self, language: str, part: Part, ctx: MessageContext) -> str | None:
+        """The check-in every message must end with, as rendered on its own."""
+        try:
+            template = self._env.get_template(checkin_name(language, part))
+            return _tidy_lines(template.render(dataclasses.asdict(ctx)))
+        except TemplateNotFound:
+            return None
 
 
 def _expected(value: str, html: bool) -> str:

@@ -95,3 +95,26 @@ def backoff_delay(
 def require_aware(moment: datetime) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("naive datetime: times must carry a time zone")
+
+
+def clinic_deadline(
+    start: datetime, duration: timedelta, hours: SendWindow, zone: ZoneInfo
+) -> datetime:
+    """The instant `duration` of clinic time has passed since `start` (open hours only, daily).
+
+    Four hours from 17:00 with hours 10:00-19:00 is 12:00 the next day: two hours that evening,
+    two the next morning. DST days count their real hours.
+    """
+    require_aware(start)
+    left = duration
+    day = start.astimezone(zone).date()
+    moment = start.astimezone(UTC)
+    while True:
+        opens = local_moment(day, hours.start, zone)
+        closes = local_moment(day, hours.end, zone)
+        begin = max(moment, opens)
+        if begin < closes:
+            if begin + left <= closes:
+                return begin + left
+            left -= closes - begin
+        day += timedelta(days=1)

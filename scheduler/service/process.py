@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.channels.media import build_channels
 from scheduler.clock import Clock, system_clock
+from scheduler.inbound.alerts import AlertNotifier
 from scheduler.inbound.jobs import add_reply_jobs
 from scheduler.ops.metrics import Metrics
 from scheduler.ops.runtime import ServiceState, describe_db_error, open_database
@@ -110,7 +111,10 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     scheduler = build_scheduler(
         DispatchJob(dispatcher, state, clock, metrics), settings.dispatch_interval_seconds
     )
-    add_reply_jobs(scheduler, engine, settings, channels, clock)
+    # One notifier for the alert job, the mailbox and the SMS webhook: an urgent reply is paged
+    # by the request that stores it, and retried by the job if that page fails.
+    notifier = AlertNotifier(engine, settings, channels)
+    add_reply_jobs(scheduler, engine, settings, channels, clock, notifier)
 
     def start() -> None:
         # What startup built (libraries, mappers, routes) lives as long as the process. Frozen,
@@ -150,6 +154,7 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
         clock=clock,
         state=state,
         metrics_registry=metrics,
+        notifier=notifier,
         on_startup=start,
         on_shutdown=stop,
     )

@@ -289,6 +289,7 @@ class ReplyFilter:
     handled: bool | None = None  # None: both
     patient_id: int | None = None
     practitioner_id: int | None = None
+    loudest_first: bool = False  # urgent, then concern, then routine; newest first within
 
 
 def list_replies(
@@ -315,7 +316,12 @@ def list_replies(
         query = query.where(col(InboundMessage.patient_id) == filters.patient_id)
     if filters.practitioner_id is not None:
         query = query.where(col(Treatment.practitioner_id) == filters.practitioner_id)
-    query = query.order_by(col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc())
+    newest = (col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc())
+    if filters.loudest_first:
+        level = case(LEVEL_RANK, value=col(InboundMessage.level), else_=len(LEVEL_RANK))
+        query = query.order_by(level, *newest)
+    else:
+        query = query.order_by(*newest)
     rows, total = paginate(session, query, page)
     items = [ReplyRow(r, p, t, pr, a) for r, p, t, pr, a in rows]
     return Page(items, total, page.page, page.per_page)

@@ -66,7 +66,7 @@ def today(
     start, end = local_day_bounds(now, zone)
     page = PageRequest(1, limit)
     alerts = list_alerts(session, AlertFilter(statuses=UNACKNOWLEDGED), page=page)
-    replies = list_replies(session, ReplyFilter(handled=False), page=page)
+    replies = list_replies(session, ReplyFilter(handled=False, loudest_first=True), page=page)
     failed_query = (
         message_query(MessageFilter(statuses=FAILED_STATUSES))
         .where(

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock, system_clock
+from scheduler.inbound.alerts import AlertNotifier
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.ops.metrics import Metrics
 from scheduler.ops.runtime import ServiceState
@@ -28,6 +29,7 @@ def create_app(
     clock: Clock = system_clock,
     state: ServiceState | None = None,
     metrics_registry: Metrics | None = None,
+    notifier: AlertNotifier | None = None,
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
 ) -> FastAPI:
@@ -52,6 +54,8 @@ def create_app(
     app.state.metrics = metrics_registry or Metrics()
     # One Jinja environment for the app: its compiled templates are reused by every reply.
     app.state.notices = NoticeRenderer()
+    # Pages an urgent reply before its answer is chosen; without one, the answer says "flagged".
+    app.state.notifier = notifier
     app.state.webhook_limiter = twilio_webhooks.db_limiter()
     app.add_middleware(RequestIdMiddleware)
     error_pages.install(app)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.clock import Clock
+from scheduler.inbound.alerts import AlertNotifier
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.ops.metrics import Metrics
 from scheduler.ops.runtime import ServiceState
@@ -50,6 +51,11 @@ async def get_notices(request: Request) -> NoticeRenderer:
     return notices
 
 
+async def get_notifier(request: Request) -> AlertNotifier | None:
+    notifier: AlertNotifier | None = request.app.state.notifier
+    return notifier
+
+
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
@@ -61,4 +67,5 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 StateDep = Annotated[ServiceState, Depends(get_state)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 NoticesDep = Annotated[NoticeRenderer, Depends(get_notices)]
+NotifierDep = Annotated[AlertNotifier | None, Depends(get_notifier)]
 SessionDep = Annotated[Session, Depends(get_session)]

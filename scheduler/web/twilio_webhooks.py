@@ -13,12 +13,20 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from models.vocabulary import Medium
 from scheduler.contacts import normalize_phone
+from scheduler.inbound.alerts import AlertNotifier
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.replies import IncomingReply, ReplyOutcome, receive_reply
 from scheduler.ops.metrics import webhook_outcome
 from scheduler.outbound.delivery_reports import record_delivery_report
 from scheduler.settings import Settings
-from scheduler.web.deps import ClockDep, EngineDep, MetricsDep, NoticesDep, SettingsDep
+from scheduler.web.deps import (
+    ClockDep,
+    EngineDep,
+    MetricsDep,
+    NoticesDep,
+    NotifierDep,
+    SettingsDep,
+)
 from scheduler.web.twilio_signature import is_valid_twilio_request
 
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
@@ -98,6 +106,7 @@ async def inbound_sms(
     clock: ClockDep,
     metrics: MetricsDep,
     notices: NoticesDep,
+    notifier: NotifierDep,
 ) -> Response:
     """A patient's (or practitioner's) text: stored, acted on, answered with TwiML."""
     try:
@@ -112,7 +121,14 @@ async def inbound_sms(
         metrics.webhook("sms", webhook_outcome(exc.status_code))
         raise
     outcome = await to_thread.run_sync(
-        _store_reply, engine, settings, reply, clock(), notices, limiter=_limiter(request)
+        _store_reply,
+        engine,
+        settings,
+        reply,
+        clock(),
+        notices,
+        notifier,
+        limiter=_limiter(request),
     )
     metrics.webhook("sms", "duplicate" if outcome.duplicate else "ok")
     return twiml(outcome.answer)
@@ -152,9 +168,11 @@ def _store_reply(
     reply: IncomingReply,
     now: datetime,
     notices: NoticeRenderer,
+    notifier: AlertNotifier | None,
 ) -> ReplyOutcome:
+    pager = partial(notifier.page_now, now=now) if notifier is not None else None
     with Session(engine, expire_on_commit=False) as session:
-        return receive_reply(session, settings, reply, now=now, notices=notices)
+        return receive_reply(session, settings, reply, now=now, notices=notices, pager=pager)
 
 
 def twiml(answer: str | None) -> Response:

@@ -136,7 +136,10 @@ def test_pus_and_fever_pages_the_practitioner_answers_the_patient_and_escalates_
 ) -> None:
     with TestClient(create_app(alert_settings, engine, clock=clock)) as client:
         answer = reply(client, "there's pus and I have a fever", "SM" + "b1" * 16)
-        assert "911" in answer  # the patient's answer rides on the TwiML response
+        # The answer rides on the TwiML response; this app pages nothing itself (no notifier),
+        # so it promises no page: the job below pages.
+        assert "911" in answer and "flagged your message as urgent" in answer
+        assert "has been paged" not in answer
         reply(client, "there's pus and I have a fever", "SM" + "b1" * 16)  # Twilio retry
 
     alert = the_alert(engine)
@@ -147,7 +150,8 @@ def test_pus_and_fever_pages_the_practitioner_answers_the_patient_and_escalates_
     [page] = sms_to(twilio, DR_PHONE)
     assert f"alert {alert.id}" in page and "pus" in page and "fever" in page
     assert "Noah T." in page and "Tremblay" not in page  # minimal details leave the clinic
-    assert f"/patients/{alert.patient_id}" in page and f"OK {alert.id}" in page
+    assert f"/alerts/{alert.id}" in page and f"OK {alert.id}" in page
+    assert "Call 514-555-0421 (English)" in page  # the callback number and language
     [request] = [r for r in twilio.requests if r.params.get("To") == DR_PHONE]
     assert "StatusCallback" not in request.params  # no outbox row for a report to land on
     assert notifier.run_pass(now=clock()).notified == 0  # paged once
@@ -161,7 +165,9 @@ def test_pus_and_fever_pages_the_practitioner_answers_the_patient_and_escalates_
     escalation = mailbox.only_message()
     assert escalation["To"] == ONCALL_EMAIL
     assert f"alert {alert.id}" in escalation["Subject"]
-    assert "30 minutes" in text_content(escalation)
+    body = text_content(escalation)
+    assert "after 30 min" in body and "Paged: Dr Anne Roy at 21:40" in body
+    assert "514-555-0421" in body
     alert = the_alert(engine)
     assert alert.status == "escalated" and alert.escalated_at == clock()
 

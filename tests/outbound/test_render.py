@@ -125,50 +125,69 @@ def _problem_messages(problems: list[TemplateProblem]) -> dict[str, list[str]]:
     return out
 
 
+CHECKIN = "Reply 1, 2 or 3."
+
+
+def _write_checkins(root: Path, *languages: str) -> None:
+    for language in languages:
+        for part in ("sms", "email_text", "email_html"):
+            _write(root, f"messages/{language}/_checkin.{part}.j2", CHECKIN)
+
+
 def test_check_all_finds_problems(tmp_path: Path) -> None:
-    ok_body = "Hi {{ first_name }}, {{ clinic_name }}. Reply STOP to unsubscribe."
-    email_body = ok_body + " {{ unsubscribe_url }}"
+    ok_body = (
+        "Hi {{ first_name }}, {{ clinic_name }}. Reply STOP to unsubscribe. "
+        '{% include "messages/en/_checkin.sms.j2" %}'
+    )
+    email_body = ok_body.replace("_checkin.sms", "_checkin.PART") + " {{ unsubscribe_url }}"
+    _write_checkins(tmp_path, "en")
     # day1 is correct; each later step breaks one rule.
     for part, body in (
         ("sms", ok_body),
         ("email_subject", "{{ clinic_name }}"),
-        ("email_text", email_body),
-        ("email_html", email_body),
+        ("email_text", email_body.replace("PART", "email_text")),
+        ("email_html", email_body.replace("PART", "email_html")),
     ):
         _write(tmp_path, f"messages/en/demo/day1.{part}.j2", body)
-    _write(tmp_path, "messages/en/demo/day2.sms.j2", "Hi. {{ clinic_name }}")
+    _write(tmp_path, "messages/en/demo/day2.sms.j2", "Hi. {{ clinic_name }} " + CHECKIN)
     _write(tmp_path, "messages/en/demo/day3.sms.j2", "Hi {{ nickname }}")
-    _write(tmp_path, "messages/en/demo/day4.sms.j2", "Reply STOP. " + "x" * 310)
+    _write(tmp_path, "messages/en/demo/day4.sms.j2", "Reply STOP. " + CHECKIN + " x" * 230)
     _write(tmp_path, "messages/fr/demo/day1.sms.j2", "{{ clinic_name }}. Reply STOP.")
     _write(tmp_path, "messages/en/demo/day5.sms.j2", "{{ clinic_name }} STOP {% if %}")
-    _write(tmp_path, "messages/en/demo/day6.email_text.j2", "{{ clinic_name }} STOP")
+    _write(tmp_path, "messages/en/demo/day6.email_text.j2", "{{ clinic_name }} STOP " + CHECKIN)
+    _write(tmp_path, "messages/en/demo/day7.sms.j2", "{{ clinic_name }} STOP, no check-in")
 
     renderer = MessageRenderer(tmp_path)
-    steps = ["day1", "day2", "day3", "day4", "day5", "day6"]
+    steps = ["day1", "day2", "day3", "day4", "day5", "day6", "day7"]
     found = _problem_messages(renderer.check_all({"demo": steps}, ["en"], SAMPLE))
 
-    assert "en/day1.sms" not in found
     assert not any(key.startswith("en/day1.") for key in found)
     assert found["en/day2.sms"] == ["missing opt-out instructions (keyword STOP)"]
     assert any("undefined variable" in m and "nickname" in m for m in found["en/day3.sms"])
     assert len(found["en/day4.sms"]) == 2
-    assert found["en/day4.sms"][0].startswith("SMS is 3 segments (GSM-7, 322 units)")
+    assert found["en/day4.sms"][0].startswith("SMS is 4 segments (GSM-7, 488 units)")
     assert found["en/day4.sms"][1] == "missing clinic name"
     assert any("TemplateSyntaxError" in m for m in found["en/day5.sms"])
     assert found["en/day6.email_text"] == ["missing unsubscribe link"]
     assert found["en/day2.email_subject"] == ["missing template"]
+    assert found["en/day7.sms"] == ["missing the 1/2/3 check-in (messages/en/_checkin.sms.j2)"]
 
     fr = _problem_messages(renderer.check_all({"demo": ["day1"]}, ["fr"], SAMPLE))
-    assert fr["fr/day1.sms"] == ["missing opt-out instructions (keyword ARRET)"]
+    assert fr["fr/day1.sms"] == [
+        "missing opt-out instructions (keyword ARRET)",
+        "missing messages/fr/_checkin.sms.j2",
+    ]
 
 
-def test_french_sms_may_use_three_segments_but_english_only_two(tmp_path: Path) -> None:
-    body = "{{ clinic_name }} " + "a" * 280 + " {{ kw }}"
+def test_an_sms_may_use_three_segments_in_either_language_not_four(tmp_path: Path) -> None:
+    _write_checkins(tmp_path, "en", "fr")
     for language, keyword in (("en", "STOP"), ("fr", "ARRET")):
-        _write(tmp_path, f"messages/{language}/demo/day1.sms.j2", body.replace("{{ kw }}", keyword))
+        for step, length in (("day1", 400), ("day2", 460)):
+            body = "{{ clinic_name }} " + "a" * length + f" {keyword} " + CHECKIN
+            _write(tmp_path, f"messages/{language}/demo/{step}.sms.j2", body)
     renderer = MessageRenderer(tmp_path)
-    problems = renderer.check_all({"demo": ["day1"]}, ["en", "fr"], SAMPLE)
+    problems = renderer.check_all({"demo": ["day1", "day2"]}, ["en", "fr"], SAMPLE)
     sms_problems = [p for p in problems if p.part == "sms"]
-    assert [p.language for p in sms_problems] == ["en"]
-    assert "limit for 'en' is 2" in sms_problems[0].message
-    assert str(sms_problems[0]).startswith("en/demo/day1.sms: SMS is 3 segments")
+    assert [(p.language, p.step) for p in sms_problems] == [("en", "day2"), ("fr", "day2")]
+    assert "limit for 'en' is 3" in sms_problems[0].message
+    assert str(sms_problems[0]).startswith("en/demo/day2.sms: SMS is 4 segments")

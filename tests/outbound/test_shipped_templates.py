@@ -20,7 +20,7 @@ from tests.support.templates import KIND, SAMPLE
 STEPS = ("day1", "day3", "day7")
 LANGUAGES = ("en", "fr")
 CASES = [(language, step) for language in LANGUAGES for step in STEPS]
-SEGMENT_LIMIT = {"en": 2, "fr": 3}
+SEGMENT_LIMIT = {"en": 3, "fr": 3}
 STOP_WORD = {"en": "STOP", "fr": "ARRET"}
 # Each of these would force a whole SMS into UCS-2.
 CURLY_QUOTES = (
@@ -31,13 +31,19 @@ CURLY_QUOTES = (
 
 # Facts each step must carry, per language, as case-insensitive regular expressions.
 DAY_FACTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("en", "day1"): (r"sunburn",),
-    ("fr", "day1"): (r"coup de soleil",),
-    ("en", "day3"): (r"microcysts?", r"non-comedogenic"),
-    ("fr", "day3"): (r"microkystes?", r"non comédogène"),
-    ("en", "day7"): (r"contact us",),
-    ("fr", "day7"): (r"communiquez avec nous",),
+    ("en", "day1"): (r"sunburn", r"clean"),
+    ("fr", "day1"): (r"coup de soleil", r"propre"),
+    ("en", "day3"): (r"microcysts?", r"non-comedogenic", r"pick"),
+    ("fr", "day3"): (r"microkystes?", r"non comédogène", r"perc(er|ez)"),
+    ("en", "day7"): (r"contact us", r"marked redness or swelling"),
+    ("fr", "day7"): (r"communiquez avec nous", r"enflure marquée"),
 }
+# Every message ends with the check-in; the emails also say when to contact the clinic.
+CHECKIN_FACTS = {
+    "en": (r"\b1\b.*as expected", r"\b2\b.*worse", r"\b3\b.*fever.*pus.*breathing"),
+    "fr": (r"\b1\b.*comme prévu", r"\b2\b.*empire", r"\b3\b.*fièvre.*pus.*respirer"),
+}
+WHEN_TO_CONTACT = {"en": r"marked redness or swelling", "fr": r"enflure marquée"}
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +82,8 @@ def test_check_all_reports_no_problems(renderer: MessageRenderer) -> None:
 def test_sms_within_segment_limit(renderer: MessageRenderer, language: str, step: str) -> None:
     sms = renderer.sms(KIND, step, language, SAMPLE)
     assert sms.segments.segments <= SEGMENT_LIMIT[language], sms.segments
-    if language == "en":
-        # English has no reason to leave GSM-7; a stray curly quote would triple the cost.
-        assert sms.segments.encoding == "GSM-7"
+    # Neither language needs to leave GSM-7; one ê or curly quote would cost 7 segments.
+    assert sms.segments.encoding == "GSM-7"
 
 
 @pytest.mark.parametrize(("language", "step"), CASES)
@@ -135,6 +140,19 @@ def test_html_is_accessible_shape(renderer: MessageRenderer, language: str, step
     assert "<script" not in html.lower()
     if step == "day3":
         assert len(re.findall(r"<li\b", html)) >= 3
+
+
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_every_message_ends_with_the_check_in(
+    renderer: MessageRenderer, language: str, step: str
+) -> None:
+    for part, body in _bodies(renderer, language, step).items():
+        flat = " ".join(body.split())
+        for fact in CHECKIN_FACTS[language]:
+            assert re.search(fact, flat, re.IGNORECASE | re.DOTALL), (part, fact)
+    email = renderer.email(KIND, step, language, SAMPLE)
+    assert re.search(WHEN_TO_CONTACT[language], email.text), step
+    assert "911" in email.text
 
 
 @pytest.mark.parametrize(("language", "step"), CASES)

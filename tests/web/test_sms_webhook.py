@@ -274,7 +274,7 @@ def test_a_concern_raises_an_alert_and_promises_a_call(client: TestClient, engin
     text = post(client, form("still lots of pimples after 10 days", sender=FR_PATIENT)).text
     [alert] = alerts(engine)
     assert alert.level == "concern"
-    assert "aujourd'hui" in text  # answered in the patient's language
+    assert "heures d'ouverture (10:00-19:00)" in text  # in the patient's language
 
 
 def test_the_practitioner_acknowledges_by_texting_ok_and_the_number(

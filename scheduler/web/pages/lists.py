@@ -68,6 +68,8 @@ def inbox(
         level=level if level in LEVELS else None,
         handled=REPLY_STATUSES.get(status),
         practitioner_id=_int_or_none(practitioner),
+        # Replies still to handle come loudest first; history reads newest first.
+        loudest_first=REPLY_STATUSES.get(status) is False,
     )
     found = list_replies(db, filters, page=PageRequest(_page_number(page), PER_PAGE))
     chosen = {"level": level, "status": status, "practitioner": practitioner}

@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 from models import Alert, InboundMessage, OutboundMessage, Treatment
 from scheduler.clock import Clock
 from scheduler.followups.registration import RegistrationError, cancel_treatment
-from scheduler.inbound.alerts import acknowledge_alert
 from scheduler.inbound.replies import mark_handled
 from scheduler.outbound.optout import opt_in, opt_out
 from scheduler.outbound.outbox import resend_message
@@ -29,7 +28,6 @@ NOTICES = {
     "cancelled": "Follow-ups cancelled: {n} pending message(s) will not be sent.",
     "resent": "The message is queued again and goes out at the next dispatch pass.",
     "handled": "Reply marked as handled.",
-    "acknowledged": "Alert acknowledged.",
     "opted_out": "Patient opted out: {n} pending message(s) cancelled.",
     "opted_in": "Patient opted back in: {n} message(s) will be sent again.",
     "registered": "Treatment registered.",
@@ -197,22 +195,6 @@ def handled(
         clock=clock,
     )
     return _back(form, _home(patient_id, "/inbox"), "handled")
-
-
-@router.post("/alerts/{alert_id}/ack")
-def acknowledge(
-    alert_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
-) -> Response:
-    patient_id = _domain_action(
-        db,
-        db.get(Alert, alert_id),
-        "alert",
-        lambda: acknowledge_alert(db, alert_id, by=staff.email, now=clock()),
-        actor=staff.email,
-        action="ack_alert",
-        clock=clock,
-    )
-    return _back(form, _home(patient_id, "/alerts"), "acknowledged")
 
 
 @router.post("/patients/{patient_id}/opt-out")

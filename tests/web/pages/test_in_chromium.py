@@ -183,12 +183,21 @@ def test_front_desk_day_in_chromium(browser: Browser, served: Served) -> None:
     urgent = page.locator(".row-urgent")
     assert "there's pus and I have a fever" in urgent.inner_text()
     assert "Éloïse Tremblay" in urgent.inner_text()
-    urgent.get_by_role("button", name="Acknowledge").click()
-    page.wait_for_url(f"{base}/?done=acknowledged")
+    # Acknowledging asks first: the alert page, an optional note, then a confirm button.
+    urgent.get_by_role("link", name="Acknowledge…").click()
+    page.wait_for_url(f"{base}/alerts/{alert.id}")
+    page.get_by_label("What was done (optional)").fill("Called her, seeing her at 4 pm")
+    shoot(page, "alert-ack")
+    page.get_by_role("button", name=f"Confirm: acknowledge alert #{alert.id}").click()
+    page.wait_for_url(f"{base}/alerts/{alert.id}?done=acknowledged")
+    assert f"Alert #{alert.id} acknowledged by {EMAIL}" in page.get_by_role("status").inner_text()
+    assert "Called her, seeing her at 4 pm" in page.locator(".facts").inner_text()
+    page.get_by_role("link", name="Today").click()
     assert page.locator(".row-urgent").count() == 0
     with Session(served.engine) as session:
         acked = session.get(Alert, alert.id)
     assert acked is not None and acked.acknowledged_by == EMAIL
+    assert acked.ack_note == "Called her, seeing her at 4 pm"
 
     # The timeline: the reply and its (acknowledged) alert; then cancel the follow-ups.
     page.get_by_role("link", name="Patients").click()
@@ -284,6 +293,8 @@ def _seed_a_busy_morning(served: Served) -> int:
 
 def test_screenshots_of_every_page_on_desktop_and_phone(browser: Browser, served: Served) -> None:
     patient_id = _seed_a_busy_morning(served)
+    with Session(served.engine) as session:
+        alert_id = session.exec(select(Alert.id).order_by(col(Alert.id))).first()
     base = served.url
     desktop: BrowserContext = browser.new_context(viewport=DESKTOP)
     page = desktop.new_page()
@@ -295,6 +306,7 @@ def test_screenshots_of_every_page_on_desktop_and_phone(browser: Browser, served
         "patient": f"/patients/{patient_id}",
         "inbox": "/inbox?status=all",
         "alerts": "/alerts?status=all",
+        "alert": f"/alerts/{alert_id}",
         "import": "/import",
     }
     phone = browser.new_context(viewport=PHONE, storage_state=desktop.storage_state())

@@ -169,8 +169,19 @@ def test_each_action_does_its_work_and_writes_one_audit_row(pages: Pages) -> Non
     message_id = _failed_message(pages, patient_id)
     home = f"/patients/{patient_id}"
 
+    # Acknowledging comes back to the alert's own page, which confirms it with the note.
+    response = pages.post(f"/alerts/{alert.id}/ack", {"note": "Called her; seeing her at 4"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/alerts/{alert.id}?done=acknowledged"
+    events = audit_events(pages.engine, "ack_alert")
+    assert [(e.actor, e.target, e.detail) for e in events] == [
+        (EMAIL, target, f"alert:{alert.id} with a note")
+    ]
+    confirmed = pages.client.get(response.headers["location"]).text
+    assert f"Alert #{alert.id} acknowledged by {EMAIL}" in confirmed
+    assert "Called her; seeing her at 4" in confirmed
+
     steps = [
-        (f"/alerts/{alert.id}/ack", "ack_alert", "done=acknowledged"),
         (f"/replies/{reply_id}/handled", "mark_handled", "done=handled"),
         (f"/messages/{message_id}/resend", "resend", "done=resent"),
         (f"/patients/{patient_id}/opt-out", "opt_out", "done=opted_out&n=3"),
@@ -189,6 +200,7 @@ def test_each_action_does_its_work_and_writes_one_audit_row(pages: Pages) -> Non
         handled = session.get(InboundMessage, reply_id)
         messages = session.exec(select(OutboundMessage)).all()
     assert acked is not None and acked.acknowledged_by == EMAIL
+    assert acked.ack_note == "Called her; seeing her at 4"
     assert handled is not None and handled.handled_by == EMAIL
     assert {m.status for m in messages} == {"cancelled"}
     notice = pages.client.get(f"{home}?done=cancelled&n=3").text
