@@ -59,3 +59,13 @@ def save_practitioner(
 
 def list_practitioners(session: Session) -> list[Practitioner]:
     return list(session.exec(select(Practitioner).order_by(Practitioner.name)).all())
+
+
+def unreachable_practitioners(session: Session) -> list[Practitioner]:
+    """Active practitioners with neither phone nor email: their alerts can page nobody."""
+    query = select(Practitioner).where(
+        col(Practitioner.active),
+        col(Practitioner.phone).is_(None) | (col(Practitioner.phone) == ""),
+        col(Practitioner.email).is_(None) | (col(Practitioner.email) == ""),
+    )
+    return list(session.exec(query.order_by(Practitioner.name)).all())

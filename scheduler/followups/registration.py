@@ -52,7 +52,8 @@ def register_treatment(
     """Validate the cross-field rules, then write patient, treatment and outbox rows (no commit)."""
     performed_at = performed_instant(request, zone=settings.zone, now=now)
     patient = _upsert_patient(session, request, settings=settings, now=now)
-    practitioner_id = _practitioner_id(session, request.practitioner, now=now)
+    practitioner = _practitioner(session, request.practitioner, now=now)
+    practitioner_id = _id(practitioner) if practitioner is not None else None
     treatment = Treatment(
         patient_id=_id(patient),
         practitioner_id=practitioner_id,
@@ -90,6 +91,11 @@ def register_treatment(
     if patient.opted_out_at is not None:
         warnings.append(
             "this patient has opted out: no message will be sent until they reply START"
+        )
+    if practitioner is not None and not (practitioner.phone or practitioner.email):
+        warnings.append(
+            f"{practitioner.name} has no phone or email on file: their urgent alerts go to the"
+            f' on-call contact (aftercare practitioner add "{practitioner.name}" --phone ...)'
         )
     if any(m.status == OutboxStatus.EXPIRED for m in messages):
         warnings.append("some steps were already past their useful life and will not be sent")
@@ -142,7 +148,7 @@ def _upsert_patient(
     return patient
 
 
-def _practitioner_id(session: Session, name: str | None, *, now: datetime) -> int | None:
+def _practitioner(session: Session, name: str | None, *, now: datetime) -> Practitioner | None:
     if not name:
         return None
     found = find_practitioner(session, name)
@@ -150,7 +156,7 @@ def _practitioner_id(session: Session, name: str | None, *, now: datetime) -> in
         found = Practitioner(name=name, created_at=now)
         session.add(found)
         session.flush()
-    return _id(found)
+    return found
 
 
 def _id(row: Patient | Treatment | Practitioner) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -39,10 +40,33 @@ def run_checks(load: Callable[[], Settings]) -> list[CheckResult]:
         *check_channels(settings),
         check_public_url(settings),
         check_api_token(settings),
-        *startup_checks(settings, MessageRenderer(), NoticeRenderer()),
+        *_startup(settings),
         check_database(settings),
         check_oncall(settings),
     ]
+
+
+def _startup(settings: Settings) -> list[CheckResult]:
+    """The start-up checks `serve` runs, on this configuration's database when it answers."""
+    engine = _existing_database(settings)
+    try:
+        return startup_checks(settings, MessageRenderer(), NoticeRenderer(), engine)
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+def _existing_database(settings: Settings) -> Engine | None:
+    """An engine on DATABASE_URL, or None when it is a SQLite file not created yet."""
+    try:
+        parsed = make_url(settings.database_url)
+    except ArgumentError:
+        return None
+    # Connecting to a SQLite file not there yet would create it empty: check_database says so.
+    missing = parsed.database in (None, "", ":memory:") or not Path(parsed.database or "").exists()
+    if is_sqlite(settings.database_url) and missing:
+        return None
+    return make_engine(settings.database_url)
 
 
 def check_secret_key(settings: Settings) -> CheckResult:

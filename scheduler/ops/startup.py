@@ -9,11 +9,16 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
 from models.vocabulary import LANGUAGES
 from scheduler.contacts import display_phone
 from scheduler.followups.plan import KINDS
+from scheduler.followups.practitioners import unreachable_practitioners
 from scheduler.inbound.notice_texts import NoticeRenderer
-from scheduler.ops.runtime import StartupError
+from scheduler.ops.runtime import StartupError, describe_db_error
 from scheduler.ops.verdicts import CheckResult, fail, listing, ok, warn
 from scheduler.outbound.render import SAMPLE_CONTEXT, MessageContext, MessageRenderer
 from scheduler.settings import Settings
@@ -22,13 +27,43 @@ log = logging.getLogger(__name__)
 
 
 def startup_checks(
-    settings: Settings, renderer: MessageRenderer, notices: NoticeRenderer
+    settings: Settings,
+    renderer: MessageRenderer,
+    notices: NoticeRenderer,
+    engine: Engine | None,
 ) -> list[CheckResult]:
-    """Every check the service needs to pass before it may start."""
+    """Every check the service needs to pass before it may start (`engine`: its database)."""
     return [
         check_message_templates(settings, renderer),
         check_notice_templates(notices),
+        check_paging(settings, engine),
     ]
+
+
+def check_paging(settings: Settings, engine: Engine | None) -> CheckResult:
+    """An urgent alert must always reach someone: the practitioner, else the on-call contact."""
+    name = "paging"
+    if settings.oncall_phone or settings.oncall_email:
+        return ok(name, "urgent alerts page the practitioner, and on-call when they cannot")
+    if engine is None:
+        return warn(name, "not checked (no database); ONCALL_PHONE and ONCALL_EMAIL are empty")
+    try:
+        with Session(engine) as session:
+            nobody = [p.name for p in unreachable_practitioners(session)]
+    except SQLAlchemyError as exc:
+        return warn(name, f"not checked: {describe_db_error(exc)}")
+    if nobody:
+        detail = (
+            f"ONCALL_PHONE and ONCALL_EMAIL are empty, and {', '.join(nobody)} "
+            "has no phone or email (aftercare practitioner add NAME --phone ...): "
+            "their patients' urgent alerts would page nobody"
+        )
+    else:
+        detail = (
+            "ONCALL_PHONE and ONCALL_EMAIL are empty: an urgent alert for a treatment "
+            "registered without a practitioner would page nobody"
+        )
+    return fail(name, detail) if settings.environment == "production" else warn(name, detail)
 
 
 def check_message_templates(settings: Settings, renderer: MessageRenderer) -> CheckResult:
@@ -59,10 +94,10 @@ def clinic_context(settings: Settings) -> MessageContext:
     return replace(SAMPLE_CONTEXT, clinic_name=settings.clinic_name, clinic_phone=phone)
 
 
-def checked_renderer(settings: Settings) -> MessageRenderer:
+def checked_renderer(settings: Settings, engine: Engine | None = None) -> MessageRenderer:
     """A renderer whose every template was rendered once; refuses to start on any FAIL."""
     renderer = MessageRenderer()
-    results = startup_checks(settings, renderer, NoticeRenderer())
+    results = startup_checks(settings, renderer, NoticeRenderer(), engine)
     failures = [result for result in results if result.level == "FAIL"]
     if failures:
         lines = "\n".join(f"  - {result.name}: {result.detail}" for result in failures)

@@ -101,7 +101,7 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     # APScheduler logs every run at INFO (every few seconds); keep its warnings and errors only.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
     engine = open_database(settings)
-    renderer = checked_renderer(settings)
+    renderer = checked_renderer(settings, engine)
     channels = build_channels(settings)
     state = ServiceState(
         stale_after=timedelta(seconds=max(300, 20 * settings.dispatch_interval_seconds))

@@ -236,3 +236,14 @@ def test_treatment_list_shows_the_patient_with_a_masked_phone(cli: Cli) -> None:
     assert row[2].endswith("0124")
     for full in ("+16135550124", "6135550124", "613-555-0124", "5550124"):
         assert full not in run.stdout
+
+
+def test_add_warns_when_the_practitioner_cannot_be_paged(cli: Cli) -> None:
+    args = ["treatment", "add", "--name", "Alex Martin", "--phone", "613-555-0124"]
+    unreachable = cli(*args, "--practitioner", "Dr Nouveau")
+    assert unreachable.exit_code == 0, unreachable.stderr
+    assert "Dr Nouveau has no phone or email on file" in " ".join(unreachable.stdout.split())
+    added = cli("practitioner", "add", "Dr Nouveau", "--phone", "613-555-0177")
+    assert added.exit_code == 0, added.stderr
+    reachable = cli(*args, "--practitioner", "dr nouveau")
+    assert reachable.exit_code == 0 and "no phone or email" not in reachable.stdout

@@ -287,3 +287,101 @@ def test_an_alert_with_nobody_to_page_is_not_retried_every_pass(
     engine.dispose()
     assert claimed == [] and alert.notify_attempts == MAX_NOTIFY_ATTEMPTS
     assert alert.notify_error == "no contact on file" and alert.status == "open"
+
+
+def test_with_the_service_s_notifier_the_patient_hears_the_page_went_out(
+    alert_settings: Settings,
+    engine: Engine,
+    clock: SimulatedClock,
+    notifier: AlertNotifier,
+    twilio: FakeTwilio,
+) -> None:
+    app = create_app(alert_settings, engine, clock=clock, notifier=notifier)
+    with TestClient(app) as client:
+        answer = reply(client, "there's pus and I have a fever", "SM" + "f1" * 16)
+    # The page left before the TwiML answer was chosen, through the real SDK.
+    [page] = sms_to(twilio, DR_PHONE)
+    assert "URGENT alert" in page
+    assert "has been paged and will call you soon" in answer
+    assert the_alert(engine).notified_at == clock()
+    assert notifier.run_pass(now=clock()).notified == 0  # the job does not page it again
+
+
+def test_a_page_that_fails_is_not_promised_and_the_job_pages_later(
+    alert_settings: Settings,
+    engine: Engine,
+    clock: SimulatedClock,
+    notifier: AlertNotifier,
+    twilio: FakeTwilio,
+) -> None:
+    twilio.fail_next(1, "500")
+    app = create_app(alert_settings, engine, clock=clock, notifier=notifier)
+    with TestClient(app) as client:
+        answer = reply(client, "there's pus and I have a fever", "SM" + "f2" * 16)
+    assert "has been paged" not in answer
+    assert "flagged your message as urgent" in answer and "within an hour" in answer
+    assert len(sms_to(twilio, DR_PHONE)) == 1  # the attempt Twilio refused with a 500
+    alert = the_alert(engine)
+    assert alert.notified_at is None and alert.notify_error
+    clock.advance(timedelta(seconds=5))
+    assert notifier.run_pass(now=clock()).notified == 1
+    assert len(sms_to(twilio, DR_PHONE)) == 2
+
+
+def test_a_concern_escalates_after_four_hours_of_clinic_time_once(
+    alert_settings: Settings,
+    engine: Engine,
+    clock: SimulatedClock,
+    notifier: AlertNotifier,
+    twilio: FakeTwilio,
+    mailbox: SmtpSink,
+) -> None:
+    # 21:40, after hours (10:00-19:00): the four hours start at 10:00 tomorrow.
+    with TestClient(create_app(alert_settings, engine, clock=clock)) as client:
+        reply(client, "still lots of pimples after 10 days", "SM" + "f3" * 16)
+    assert the_alert(engine).level == "concern"
+    assert notifier.run_pass(now=clock()).notified == 0  # concerns are never paged
+    clock.set(datetime(2026, 11, 26, 13, 59, tzinfo=TORONTO))
+    assert notifier.run_pass(now=clock()).escalated == 0
+    assert mailbox.received == []
+    clock.set(datetime(2026, 11, 26, 14, 0, tzinfo=TORONTO))
+    assert notifier.run_pass(now=clock()).escalated == 1
+    escalation = mailbox.only_message()
+    assert escalation["To"] == ONCALL_EMAIL
+    body = text_content(escalation)
+    assert "concern alert" in body and "after 4 h of clinic hours" in body
+    assert "Paged: nobody" in body
+    clock.advance(timedelta(days=1))
+    assert notifier.run_pass(now=clock()).escalated == 0  # once
+    assert the_alert(engine).status == "escalated"
+
+
+def test_an_acknowledged_concern_does_not_escalate(
+    alert_settings: Settings, engine: Engine, clock: SimulatedClock, notifier: AlertNotifier
+) -> None:
+    with TestClient(create_app(alert_settings, engine, clock=clock)) as client:
+        reply(client, "I'm worried, the redness is still there after 9 days", "SMf4")
+    alert = the_alert(engine)
+    assert alert.id is not None
+    with Session(engine) as session:
+        acknowledge_alert(session, alert.id, by="front@clinic.example", now=clock(), note="Called")
+    clock.advance(timedelta(days=2))
+    assert notifier.run_pass(now=clock()).escalated == 0
+    assert the_alert(engine).ack_note == "Called"
+
+
+def test_the_page_leaves_out_the_reply_unless_asked(
+    alert_settings: Settings, engine: Engine, clock: SimulatedClock, twilio: FakeTwilio
+) -> None:
+    words = "there's pus and I have a fever since lunch"
+    for include, sid in ((False, "SM" + "f5" * 16), (True, "SM" + "f6" * 16)):
+        settings = alert_settings.model_copy(update={"alert_include_reply_text": include})
+        channels = build_channels(settings)
+        notifier = AlertNotifier(engine, settings, channels)
+        with TestClient(create_app(settings, engine, clock=clock, notifier=notifier)) as client:
+            reply(client, words, sid)
+        page = sms_to(twilio, DR_PHONE)[-1]
+        assert (words in page) is include
+        assert "pus" in page and "Noah T." in page
+        for channel in channels.values():
+            channel.close()

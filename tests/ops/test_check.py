@@ -5,13 +5,16 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
-from models.db import make_engine
+from models.db import make_engine, session_scope
 from models.migrate import head_revision, upgrade
+from scheduler.followups.practitioners import save_practitioner
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.ops.check import (
     check_api_token,
@@ -22,7 +25,13 @@ from scheduler.ops.check import (
     check_secret_key,
     run_checks,
 )
-from scheduler.ops.startup import check_message_templates, startup_checks
+from scheduler.ops.runtime import StartupError
+from scheduler.ops.startup import (
+    check_message_templates,
+    check_paging,
+    checked_renderer,
+    startup_checks,
+)
 from scheduler.ops.verdicts import CheckResult, has_failures
 from scheduler.outbound.render import MessageRenderer, default_templates_dir
 from scheduler.settings import Settings
@@ -35,6 +44,9 @@ PRODUCTION: dict[str, Any] = {
     "public_base_url": "https://aftercare.clinic.example",
     "api_token": "t" * 32,
 }
+
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def settings_with(tmp_path: Path, **overrides: Any) -> Settings:
@@ -177,20 +189,20 @@ def test_a_broken_template_fails(tmp_path: Path) -> None:
 def test_a_broken_answer_template_fails_the_start_up_checks(tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(default_templates_dir(), templates)
-    (templates / "replies/fr/urgent.j2").write_text("{{ no_such_name }}")
+    (templates / "replies/fr/urgent_flagged.j2").write_text("{{ no_such_name }}")
     results = by_name(
         startup_checks(
-            settings_with(tmp_path), MessageRenderer(templates), NoticeRenderer(templates)
+            settings_with(tmp_path), MessageRenderer(templates), NoticeRenderer(templates), None
         )
     )
     assert results["templates"].level == "ok"
     assert results["answers and alerts"].level == "FAIL"
-    assert "replies/fr/urgent.j2" in results["answers and alerts"].detail
+    assert "replies/fr/urgent_flagged.j2" in results["answers and alerts"].detail
 
 
 def test_check_runs_every_start_up_check(tmp_path: Path) -> None:
     settings = settings_with(tmp_path)
-    startup = startup_checks(settings, MessageRenderer(), NoticeRenderer())
+    startup = startup_checks(settings, MessageRenderer(), NoticeRenderer(), None)
     everything = run_checks(lambda: settings)
     assert {r.name for r in startup} <= {r.name for r in everything}
     assert [r for r in everything if r.name in {s.name for s in startup}] == startup
@@ -285,3 +297,52 @@ def test_command_reports_unloadable_settings(cli: Cli) -> None:
     run = cli("check", env={"CLINIC_TIMEZONE": "Mars/Olympus_Mons"})
     assert run.exit_code == 1
     assert run.stdout.startswith("FAIL  settings: clinic_timezone: unknown time zone")
+
+
+def _database_with_practitioner(settings: Settings, **contact: str) -> Engine:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        save_practitioner(session, "Dr Léa Morin", now=NOW, **contact)
+    return engine
+
+
+PRODUCTION = {
+    "environment": "production",
+    "secret_key": "s" * 40,
+    "public_base_url": "https://clinic.example",
+}
+
+
+def test_an_urgent_alert_that_could_page_nobody_fails_in_production(tmp_path: Path) -> None:
+    settings = settings_with(tmp_path, **PRODUCTION)
+    engine = _database_with_practitioner(settings)  # no phone, no email, no on-call
+    try:
+        result = check_paging(settings, engine)
+        assert result.level == "FAIL"
+        assert "Dr Léa Morin has no phone or email" in result.detail
+        # The same configuration in development is a warning, not a refusal.
+        assert check_paging(settings_with(tmp_path), engine).level == "warn"
+        # An on-call contact catches what a practitioner cannot be paged for.
+        oncall = settings_with(tmp_path, **PRODUCTION, oncall_phone="+16135550199")
+        assert check_paging(oncall, engine).level == "ok"
+        # So does a phone on file, but then a treatment without a practitioner still fails.
+        with session_scope(engine) as session:
+            save_practitioner(session, "Dr Léa Morin", phone="+16135550177", now=NOW)
+        result = check_paging(settings, engine)
+        assert result.level == "FAIL" and "without a practitioner" in result.detail
+    finally:
+        engine.dispose()
+
+
+def test_serve_refuses_to_start_when_an_alert_could_page_nobody(tmp_path: Path) -> None:
+    settings = settings_with(tmp_path, **PRODUCTION)
+    engine = _database_with_practitioner(settings)
+    try:
+        with pytest.raises(StartupError, match="paging: ONCALL_PHONE and ONCALL_EMAIL are empty"):
+            checked_renderer(settings, engine)
+    finally:
+        engine.dispose()
+    everything = by_name(run_checks(lambda: settings))
+    assert everything["paging"].level == "FAIL"
+    assert has_failures(list(everything.values()))

@@ -13,6 +13,7 @@ from scheduler.outbound.timing import (
     Action,
     SendWindow,
     backoff_delay,
+    clinic_deadline,
     decide,
     in_window,
     local_moment,
@@ -132,3 +133,29 @@ def test_backoff_honours_retry_after_and_cap() -> None:
     assert backoff_delay(20, base=30, cap=3600, rng=rng) <= timedelta(seconds=3600)
     with pytest.raises(ValueError):
         backoff_delay(0, base=30, cap=3600)
+
+
+HOURS = SendWindow(time(10), time(19))
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "deadline"),
+    [
+        # Inside the hours: plain addition.
+        (local(2026, 11, 25, 11, 0), 4, local(2026, 11, 25, 15, 0)),
+        # Two hours left today, two tomorrow morning.
+        (local(2026, 11, 25, 17, 0), 4, local(2026, 11, 26, 12, 0)),
+        # After closing: the clock starts at tomorrow's opening.
+        (local(2026, 11, 25, 21, 40), 4, local(2026, 11, 26, 14, 0)),
+        # Before opening: starts at today's opening.
+        (local(2026, 11, 25, 6, 0), 4, local(2026, 11, 25, 14, 0)),
+        # Ending exactly at closing stays that day.
+        (local(2026, 11, 25, 15, 0), 4, local(2026, 11, 25, 19, 0)),
+        # Longer than a day of hours: 9 h a day.
+        (local(2026, 11, 25, 10, 0), 20, local(2026, 11, 27, 12, 0)),
+        # Across the autumn DST change (2026-11-01): wall-clock hours, UTC offsets differ.
+        (local(2026, 10, 31, 18, 0), 4, local(2026, 11, 1, 13, 0)),
+    ],
+)
+def test_clinic_deadline(start: datetime, hours: int, deadline: datetime) -> None:
+    assert clinic_deadline(start, timedelta(hours=hours), HOURS, TORONTO) == deadline

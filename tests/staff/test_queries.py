@@ -563,8 +563,9 @@ def test_today(engine: Engine, settings: Settings, clinic: Clinic) -> None:
         clinic.alerts["eloise_urgent_open"],
         clinic.alerts["marc_concern_escalated"],
     ]
+    # Replies still to handle come loudest first (newest first within a level).
     assert [r.reply.id for r in found.unhandled_replies.items] == [
-        clinic.replies[k] for k in ("stranger", "marc_concern", "eloise_urgent")
+        clinic.replies[k] for k in ("eloise_urgent", "marc_concern", "stranger")
     ]
     assert [r.message.id for r in found.failed_messages.items] == [eloise_day1.id, marc_sms[0].id]
     due = {(r.message.treatment_id, r.message.channel) for r in found.due_today.items}

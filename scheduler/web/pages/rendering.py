@@ -65,10 +65,8 @@ def current_staff(request: Request) -> StaffUser:
 StaffDep = Annotated[StaffUser, Depends(current_staff)]
 
 
-def render(
-    request: Request, template: str, *, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    """A page with the shared context: who is logged in, the form token, clinic zone and now."""
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page and fragment gets: who is logged in, the form token, clinic zone, now."""
     settings: Settings = request.app.state.settings
     now = request.app.state.clock()
 
@@ -77,23 +75,33 @@ def render(
             moment, settings.zone, now=now if now_aware else None, short=short
         )
 
+    return {
+        "staff": session_staff(request),
+        "csrf_token": csrf_token(request),
+        "now": now,
+        "local": local,
+        "clinic_name": settings.clinic_name,
+        "path": request.url.path,
+    }
+
+
+def render(
+    request: Request, template: str, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A page with the shared context (see `page_context`) and the safe response headers."""
+    settings: Settings = request.app.state.settings
     response = templates().TemplateResponse(
-        request,
-        template,
-        {
-            "staff": session_staff(request),
-            "csrf_token": csrf_token(request),
-            "now": now,
-            "local": local,
-            "clinic_name": settings.clinic_name,
-            "path": request.url.path,
-            **context,
-        },
-        status_code=status_code,
+        request, template, {**page_context(request), **context}, status_code=status_code
     )
     keep_new_session(request, response, settings)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+def render_fragment(request: Request, template: str, **context: Any) -> str:
+    """A piece of a page (a card), rendered as the page would render it."""
+    found = templates().env.get_template(template)
+    return found.render({"request": request, **page_context(request), **context})
 
 
 def see_other(url: str) -> RedirectResponse:

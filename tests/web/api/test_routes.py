@@ -84,7 +84,11 @@ def test_register_a_treatment(client: TestClient, engine: Engine) -> None:
         (step, ch) for step in ("day1", "day3", "day7") for ch in ("sms", "email")
     )
     assert {m["status"] for m in created["messages"]} == {"pending"}
-    assert created["warnings"] == []
+    # Dr Roy has no phone or email on file: the response says where their alerts go.
+    assert created["warnings"] == [
+        "Dr Roy has no phone or email on file: their urgent alerts go to the on-call contact"
+        ' (aftercare practitioner add "Dr Roy" --phone ...)'
+    ]
     [event] = audit_rows(engine)
     assert (event.actor, event.action) == ("api-token", "register")
     assert event.target == f"patient:{created['patient_id']}"

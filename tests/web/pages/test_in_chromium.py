@@ -186,7 +186,7 @@ def test_front_desk_day_in_chromium(browser: Browser, served: Served) -> None:
     # Acknowledging asks first: the alert page, an optional note, then a confirm button.
     urgent.get_by_role("link", name="Acknowledge…").click()
     page.wait_for_url(f"{base}/alerts/{alert.id}")
-    page.get_by_label("What was done (optional)").fill("Called her, seeing her at 4 pm")
+    page.get_by_label("What was done").fill("Called her, seeing her at 4 pm")
     shoot(page, "alert-ack")
     page.get_by_role("button", name=f"Confirm: acknowledge alert #{alert.id}").click()
     page.wait_for_url(f"{base}/alerts/{alert.id}?done=acknowledged")
@@ -325,3 +325,38 @@ def test_screenshots_of_every_page_on_desktop_and_phone(browser: Browser, served
     phone_login.context.close()
     phone.close()
     desktop.close()
+
+
+def test_today_shows_a_new_urgent_alert_without_a_reload(browser: Browser, served: Served) -> None:
+    from scheduler.followups.intake import TreatmentCreate
+    from scheduler.followups.registration import register_treatment
+
+    now = system_clock()
+    request = TreatmentCreate(
+        name="Maya Okafor", phone="613-555-0188", performed_at=now - timedelta(days=1)
+    )
+    with session_scope(served.engine) as session:
+        register_treatment(session, request, settings=served.settings, now=now)
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.add_init_script("window.AFTERCARE_POLL_MS = 300")
+    refused: list[str] = []  # the CSP reports a blocked script or inline code here
+    page.on("console", lambda msg: refused.append(msg.text) if "Refused" in msg.text else None)
+    sign_in(page, served.url)
+    assert page.title() == "Today · Aftercare"
+    assert page.locator(".row-urgent").count() == 0
+    page.evaluate("window.notReloaded = true")
+
+    answer = served.signed_sms("+16135550188", "there's pus and I have a fever", "SMlive1")
+    assert answer.status_code == 200, answer.text
+
+    page.locator(".row-urgent").wait_for()
+    assert "Maya Okafor" in page.locator("#alerts").inner_text()
+    assert page.evaluate("window.notReloaded") is True  # the card changed, the page did not
+    page.wait_for_function("document.title.startsWith('(1) ')")
+    assert page.title() == "(1) Today · Aftercare"
+    assert page.locator("#alerts-stat .stat-num").inner_text() == "1"
+    assert refused == []
+    shoot(page, "today-live")
+    context.close()
