@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -39,12 +49,26 @@ class PatientBase(SQLModel):
 
 
 class Patient(PatientBase, table=True):
+    """A person. Families share phones and emails: neither identifies a patient alone."""
+
     id: int | None = Field(default=None, primary_key=True)
-    phone: str = Field(sa_column=Column(String(20), nullable=False, unique=True))
+    phone: str = Field(sa_column=Column(String(20), nullable=False, index=True))
     consent_source: str = Field(default="in-clinic", max_length=50)
     consent_at: datetime = Field(sa_column=_ts())
-    opted_out_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(sa_column=_ts())
+
+
+class OptedOutAddress(SQLModel, table=True):
+    """A phone or email that asked for no more follow-ups (STOP, 21610, unsubscribe, staff)."""
+
+    __tablename__ = "opted_out_address"
+    __table_args__ = (UniqueConstraint("medium", "address", name="uq_opted_out_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    medium: str = Field(max_length=10)  # sms | email
+    address: str = Field(max_length=320)  # E.164 phone, or a lowercased email address
+    opted_out_at: datetime = Field(sa_column=_ts())
+    source: str = Field(max_length=20)  # stop | carrier | unsubscribe | staff | migrated
 
 
 class Treatment(SQLModel, table=True):
@@ -85,6 +109,16 @@ class OutboundMessage(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=40)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = Field(sa_column=_ts())
+    # A message staff wrote (not a follow-up step): its text, who sent it, and the reply it
+    # answers (an answer to a reply from the last 24 h may go outside the send window).
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sent_by: str | None = Field(default=None, max_length=320)
+    reply_to_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("inbound_message.id", name="fk_outbound_reply_to"), nullable=True
+        ),
+    )
 
 
 class EarlyDeliveryReport(SQLModel, table=True):
@@ -123,6 +157,13 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_ts(index=True))
     handled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     handled_by: str | None = Field(default=None, max_length=320)
+    # Several patients with an active follow-up use the sending phone: it was attached to the
+    # most recent, and staff may move it.
+    shared_phone: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    answered_by: str | None = Field(default=None, max_length=320)
 
 
 class Alert(SQLModel, table=True):

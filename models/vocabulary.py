@@ -67,6 +67,7 @@ class ErrorCode(StrEnum):
     INTERRUPTED = "interrupted"  # the sending process died mid-send: it may have gone out
     RENDER = "render"  # the template could not be rendered for this patient
     UNEXPECTED = "unexpected"  # a channel raised something other than its DeliveryError
+    DUPLICATE = "duplicate"  # the same message to the same address was already queued
 
 
 class TriageLevel(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -63,13 +63,16 @@ def scheduled_table(messages: Sequence[OutboundMessage], zone: ZoneInfo) -> Tabl
     return table
 
 
-def treatments_table(rows: Sequence[TreatmentRow], zone: ZoneInfo) -> Table:
+def treatments_table(
+    rows: Sequence[TreatmentRow], zone: ZoneInfo, opted_out: Collection[int] = ()
+) -> Table:
+    """Treatments; `opted_out`: ids of patients reached at an address that opted out."""
     table = Table(title="Treatments", title_justify="left")
     for column in ("id", "patient", "phone", "language", "kind", "performed (local)", "status"):
         table.add_column(column)
     for row in rows:
         treatment, patient = row.treatment, row.patient
-        status = treatment.status + (" (opted out)" if patient.opted_out_at else "")
+        status = treatment.status + (" (opted out)" if patient.id in opted_out else "")
         table.add_row(
             str(treatment.id),
             patient.name,

@@ -16,6 +16,7 @@ from scheduler.clock import system_clock
 from scheduler.followups.csv_import import CsvFormatError, import_csv
 from scheduler.followups.intake import TreatmentCreate, describe_error
 from scheduler.followups.registration import RegistrationError, cancel_treatment, register_treatment
+from scheduler.outbound.optout import opted_out, patient_addresses
 from scheduler.staff.queries import (
     MAX_PER_PAGE,
     MessageFilter,
@@ -44,6 +45,19 @@ def treatment_add(
     practitioner: Annotated[str | None, typer.Option(help="Who performed it.")] = None,
     kind: Annotated[str, typer.Option(help="Treatment kind.")] = "microneedling",
     consent_source: Annotated[str, typer.Option(help="How consent was given.")] = "in-clinic",
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            help="When the phone is already someone else's: same (that person, renamed),"
+            " new (another person sharing the phone), or their patient id.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Register although this patient has this treatment on this date."
+        ),
+    ] = False,
 ) -> None:
     """Register a treatment and schedule its follow-up messages."""
     settings = load_settings()
@@ -58,6 +72,8 @@ def treatment_add(
             practitioner=practitioner,
             kind=kind,
             consent_source=consent_source,
+            patient=patient,
+            force=force,
         )
     except ValidationError as exc:
         fail(describe_error(exc))
@@ -129,7 +145,14 @@ def treatment_list(
     settings = load_settings()
     with session_scope(database(settings)) as session:
         found = list_treatments(session, page=PageRequest(1, limit))
-    console.print(treatments_table(found.items, settings.zone))
+        patients = {row.patient.id: row.patient for row in found.items}
+        blocked = opted_out(session, [a for p in patients.values() for a in patient_addresses(p)])
+        stopped = {
+            patient_id
+            for patient_id, patient in patients.items()
+            if patient_id is not None and set(patient_addresses(patient)) & blocked
+        }
+    console.print(treatments_table(found.items, settings.zone, stopped))
     _more(len(found.items), found.total)
 
 

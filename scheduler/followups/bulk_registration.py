@@ -6,23 +6,51 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Dialect, Engine, Insert, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    Insert,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import SQLModel, col
 
-from models import OutboundMessage, Patient, Practitioner, Treatment, TreatmentStatus
+from models import (
+    OptedOutAddress,
+    OutboundMessage,
+    OutboxStatus,
+    Patient,
+    Practitioner,
+    Treatment,
+    TreatmentStatus,
+)
 from models.types import UTCDateTime
+from models.vocabulary import Medium
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, plan_from_date
+from scheduler.followups.plan import KINDS, PlannedMessage, plan_from_date
 from scheduler.followups.practitioners import name_key
 from scheduler.followups.registration_rules import (
+    EarlierTreatment,
+    Identity,
+    KnownPatient,
+    OutboxRow,
     PatientDetails,
+    RegistrationError,
+    choose_patient,
+    duplicate_error,
+    duplicate_of,
     new_patient_details,
     outbox_rows,
     updated_patient_details,
 )
 from scheduler.outbound import outbox_states
+from scheduler.outbound.optout import address_key, patient_address
 from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
 
@@ -95,7 +123,9 @@ _UPDATE_PATIENT = (
 class _Patient(NamedTuple):
     id: int
     details: PatientDetails
-    opted_out: bool
+
+
+Written = int | str  # a row's treatment id, or why it was refused at write time
 
 
 class BulkRegistration:
@@ -106,23 +136,26 @@ class BulkRegistration:
         self.at = _Instants(engine.dialect)
         # Practitioners are few (keyed by `name_key`), and a file's treatments share a few dates.
         self.practitioners: dict[str, int] = {}
-        self.plans: dict[tuple[date, str, str, bool], list[dict[str, Any]]] = {}
+        self.plans: dict[tuple[date, str], list[PlannedMessage]] = {}
 
-    def write(self, chunk: Sequence[Accepted]) -> list[int]:
-        """One transaction: patients, practitioners, treatments, outbox; the treatment ids."""
+    def write(self, chunk: Sequence[Accepted]) -> list[Written]:
+        """One transaction: patients, practitioners, treatments, outbox. Per row, its treatment
+        id, or why it was refused (who the phone belongs to, a duplicate) with nothing written."""
         if not chunk:
             return []
         try:
             return self._write_once(chunk)
         except IntegrityError:
-            # Someone registered one of these phones or practitioners between our read and our
-            # insert; the chunk rolled back whole, and reading again finds their rows.
+            # Someone registered one of these practitioners between our read and our insert;
+            # the chunk rolled back whole, and reading again finds their rows.
             return self._write_once(chunk)
 
-    def _write_once(self, chunk: Sequence[Accepted]) -> list[int]:
-        requests = [a.request for a in chunk]
+    def _write_once(self, chunk: Sequence[Accepted]) -> list[Written]:
         with self.engine.begin() as conn:
-            patients = self._upsert_patients(conn, requests)
+            chosen = _Identities(conn, chunk, self.settings)
+            kept = [(n, a) for n, a in enumerate(chunk) if n not in chosen.refused]
+            requests = [a.request for _, a in kept]
+            patients = self._save_patients(conn, chosen, kept)
             new_practitioners = self._practitioner_ids(conn, requests)
             practitioners = {**self.practitioners, **new_practitioners}
             now = self.at(self.now)
@@ -131,7 +164,7 @@ class BulkRegistration:
                 _INSERT_TREATMENT,
                 [
                     {
-                        "patient_id": patients[a.request.phone].id,
+                        "patient_id": patients[n].id,
                         "practitioner_id": practitioners.get(
                             name_key(a.request.practitioner or "")
                         ),
@@ -141,115 +174,126 @@ class BulkRegistration:
                         "at_created_at": now,
                         "cancelled_at": None,
                     }
-                    for a in chunk
+                    for n, a in kept
                 ],
             )
+            chosen.say_again(patients, kept, treatment_ids)
+            outbox = _Outbox(conn, [(patients[n], a) for n, a in kept])
             messages = [
                 {"treatment_id": treatment_id, **row}
-                for a, treatment_id in zip(chunk, treatment_ids, strict=True)
-                for row in self._outbox(a, patients[a.request.phone].opted_out)
+                for (n, a), treatment_id in zip(kept, treatment_ids, strict=True)
+                for row in self._outbox(a, patients[n], outbox)
             ]
-            conn.execute(_INSERT_MESSAGE, messages)
+            if messages:
+                conn.execute(_INSERT_MESSAGE, messages)
         # Only once committed: a rolled-back chunk's practitioners do not exist.
         self.practitioners.update(new_practitioners)
-        return treatment_ids
+        written: list[Written] = list(range(len(chunk)))
+        for n, why in chosen.refused.items():
+            written[n] = why
+        for (n, _), treatment_id in zip(kept, treatment_ids, strict=True):
+            written[n] = treatment_id
+        return written
 
-    def _outbox(self, accepted: Accepted, opted_out: bool) -> list[dict[str, Any]]:
-        """The treatment's outbox rows but its id; treatments on one date share them."""
+    def _plan(self, accepted: Accepted) -> list[PlannedMessage]:
+        """The treatment's plan; treatments on one date share it."""
         request, zone = accepted.request, self.settings.zone
-        key = (
-            accepted.performed_at.astimezone(zone).date(),
-            request.kind,
-            request.channel,
-            opted_out,
-        )
-        rows = self.plans.get(key)
-        if rows is None:
+        key = (accepted.performed_at.astimezone(zone).date(), request.kind)
+        plan = self.plans.get(key)
+        if plan is None:
             window = SendWindow(*self.settings.window)
-            plan = plan_from_date(key[0], zone, window, KINDS[request.kind])
-            rows = self.plans[key] = [
-                {
-                    "step": row.step,
-                    "channel": row.channel,
-                    "at_due_at": self.at(row.due_at),
-                    "at_expires_at": self.at(row.expires_at),
-                    "status": outbox_states.born(row.status).value,
-                    "attempts": 0,
-                    "at_next_attempt_at": self.at(row.due_at),
-                    "error_code": row.error_code,
-                    "last_error": row.last_error,
-                    "at_updated_at": self.at(self.now),
-                }
-                for row in outbox_rows(plan, request.channel, opted_out=opted_out, now=self.now)
-            ]
-        return rows
+            plan = self.plans[key] = plan_from_date(key[0], zone, window, KINDS[request.kind])
+        return plan
 
-    def _upsert_patients(
-        self, conn: Connection, requests: list[TreatmentCreate]
-    ) -> dict[str, _Patient]:
-        """One row per phone, as `register_treatment` keeps it: created once, then updated."""
-        phones = list(dict.fromkeys(r.phone for r in requests))
-        stored = {
-            row.phone: _Patient(
-                row.id,
-                PatientDetails(row.name, row.email, row.language, row.preferred_channel),
-                row.opted_out_at is not None,
-            )
-            for row in conn.execute(
-                select(
-                    col(Patient.id),
-                    col(Patient.phone),
-                    col(Patient.name),
-                    col(Patient.email),
-                    col(Patient.language),
-                    col(Patient.preferred_channel),
-                    col(Patient.opted_out_at),
-                ).where(col(Patient.phone).in_(phones))
-            )
-        }
-        final: dict[str, PatientDetails] = {}
-        first: dict[str, TreatmentCreate] = {}
-        for request in requests:
-            if request.phone in final:
-                final[request.phone] = updated_patient_details(final[request.phone], request)
-            elif request.phone in stored:
-                final[request.phone] = updated_patient_details(
-                    stored[request.phone].details, request
+    def _outbox(
+        self, accepted: Accepted, patient: _Patient, outbox: _Outbox
+    ) -> list[dict[str, Any]]:
+        """The treatment's outbox rows but its id, as `register_treatment` writes them."""
+        request = accepted.request
+        plan = self._plan(accepted)
+        rows = outbox_rows(
+            plan,
+            request.channel,
+            opted_out=outbox.opted_out_media(patient, request.phone),
+            queued=outbox.queued_for(patient, request, plan),
+            now=self.now,
+        )
+        outbox.now_queued(patient, request, [r for r in rows if r.status == OutboxStatus.PENDING])
+        return [
+            {
+                "step": row.step,
+                "channel": row.channel,
+                "at_due_at": self.at(row.due_at),
+                "at_expires_at": self.at(row.expires_at),
+                "status": outbox_states.born(row.status).value,
+                "attempts": 0,
+                "at_next_attempt_at": self.at(row.due_at),
+                "error_code": row.error_code,
+                "last_error": row.last_error,
+                "at_updated_at": self.at(self.now),
+            }
+            for row in rows
+        ]
+
+    def _save_patients(
+        self, conn: Connection, chosen: _Identities, kept: list[tuple[int, Accepted]]
+    ) -> dict[int, _Patient]:
+        """Each kept row's patient: existing ones updated as `register_treatment` would (renamed
+        only on staff's word), new ones created once per (phone, name) in this chunk."""
+        final: dict[int, PatientDetails] = {}  # existing patient id -> details after the chunk
+        new: dict[tuple[str, str], PatientDetails] = {}
+        first: dict[tuple[str, str], TreatmentCreate] = {}
+        for n, accepted in kept:
+            request, identity = accepted.request, chosen.identity[n]
+            if identity.patient_id is not None:
+                current = final.get(identity.patient_id) or chosen.stored[identity.patient_id]
+                final[identity.patient_id] = updated_patient_details(
+                    current, request, rename=identity.rename
                 )
             else:
-                first[request.phone] = request
-                final[request.phone] = new_patient_details(
-                    request, default_language=self.settings.default_language
-                )
+                key = chosen.new_key[n]
+                if key in new:
+                    new[key] = updated_patient_details(new[key], request, rename=identity.rename)
+                else:
+                    first[key] = request
+                    new[key] = new_patient_details(
+                        request, default_language=self.settings.default_language
+                    )
         changed = [
-            _patient_update(stored[phone].id, final[phone])
-            for phone in phones
-            if phone in stored and final[phone] != stored[phone].details
+            _patient_update(patient_id, details)
+            for patient_id, details in final.items()
+            if details != chosen.stored[patient_id]
         ]
         if changed:
             conn.execute(_UPDATE_PATIENT, changed)
         now = self.at(self.now)
-        new_rows = [
-            {
-                "phone": phone,
-                "name": final[phone].name,
-                "email": final[phone].email,
-                "language": final[phone].language,
-                "preferred_channel": final[phone].preferred_channel,
-                "consent_source": request.consent_source,
-                "at_consent_at": now,
-                "opted_out_at": None,
-                "at_created_at": now,
-            }
-            for phone, request in first.items()
-        ]
-        found = {phone: stored[phone] for phone in phones if phone in stored}
-        if new_rows:
-            # The phone tells which id is whose, so RETURNING may come back in any order.
-            returning = _INSERT_PATIENT.returning(col(Patient.id), col(Patient.phone))
-            for patient_id, phone in conn.execute(returning, new_rows):
-                assert patient_id is not None, "an inserted row has its id"
-                found[phone] = _Patient(patient_id, final[phone], False)
+        keys = list(first)
+        new_ids = _insert_returning_ids(
+            conn,
+            _INSERT_PATIENT,
+            [
+                {
+                    "phone": first[key].phone,
+                    "name": new[key].name,
+                    "email": new[key].email,
+                    "language": new[key].language,
+                    "preferred_channel": new[key].preferred_channel,
+                    "consent_source": first[key].consent_source,
+                    "at_consent_at": now,
+                    "at_created_at": now,
+                }
+                for key in keys
+            ],
+        )
+        created = dict(zip(keys, new_ids, strict=True))
+        found: dict[int, _Patient] = {}
+        for n, _ in kept:
+            identity = chosen.identity[n]
+            if identity.patient_id is not None:
+                found[n] = _Patient(identity.patient_id, final[identity.patient_id])
+            else:
+                key = chosen.new_key[n]
+                found[n] = _Patient(created[key], new[key])
         return found
 
     def _practitioner_ids(
@@ -300,3 +344,233 @@ def _insert_returning_ids(
     ids = list(conn.execute(returning, rows).scalars())
     assert len(ids) == len(rows) and None not in ids, "an insert returns one id per row"
     return cast(list[int], ids)
+
+
+class _Identities:
+    """Who each row of a chunk is for, decided as `register_treatment` decides, row by row:
+    rows refused (the phone is someone else's, or a duplicate) are listed with the reason."""
+
+    def __init__(self, conn: Connection, chunk: Sequence[Accepted], settings: Settings) -> None:
+        phones = list(dict.fromkeys(a.request.phone for a in chunk))
+        self.stored: dict[int, PatientDetails] = {}
+        known: dict[str, list[KnownPatient]] = {}
+        for row in conn.execute(
+            select(
+                col(Patient.id),
+                col(Patient.phone),
+                col(Patient.name),
+                col(Patient.email),
+                col(Patient.language),
+                col(Patient.preferred_channel),
+            )
+            .where(col(Patient.phone).in_(phones))
+            .order_by(col(Patient.id))
+        ):
+            patient_id = _key(row.id)
+            self.stored[patient_id] = PatientDetails(
+                row.name, row.email, row.language, row.preferred_channel
+            )
+            known.setdefault(row.phone, []).append(KnownPatient(patient_id, row.name))
+        earlier = _earlier(conn, list(self.stored), settings)
+        self.identity: dict[int, Identity] = {}
+        self.new_key: dict[int, tuple[str, str]] = {}
+        self.refused: dict[int, str] = {}
+        # A patient created by an earlier row of this chunk is known to the later ones, under
+        # a stand-in id until it is inserted.
+        self.stand_in: dict[tuple[str, str], int] = {}
+        stand_in = self.stand_in
+        # A refusal naming a patient of this chunk not yet inserted: said again once it is.
+        self.restate: dict[int, tuple[TreatmentCreate, list[KnownPatient]]] = {}
+        self.restate_twin: dict[int, tuple[str, EarlierTreatment]] = {}
+        # Each patient's name as the rows so far left it (a "same" row renames).
+        current_name: dict[int, str] = {k: d.name for k, d in self.stored.items()}
+        for n, accepted in enumerate(chunk):
+            request = accepted.request
+            candidates = known.get(request.phone, [])
+            try:
+                identity = choose_patient(request, candidates)
+                if identity.patient_id is not None and identity.patient_id < 0:
+                    # A patient an earlier row of this chunk creates: that row's key.
+                    key = next(k for k, v in stand_in.items() if v == identity.patient_id)
+                    identity = Identity(None, rename=identity.rename)
+                else:
+                    key = (request.phone, str(n))  # a patient this row creates
+                who = identity.patient_id if identity.patient_id is not None else stand_in.get(key)
+                treated_on = accepted.performed_at.astimezone(settings.zone).date()
+                twin = duplicate_of(request, treated_on, earlier.get(who, []) if who else [])
+                if twin is not None:
+                    name = current_name.get(who, request.name) if who else request.name
+                    if twin.id < 0:  # a treatment of this chunk: its id is known once written
+                        self.restate_twin[n] = (name, twin)
+                    raise duplicate_error(name, twin)
+            except RegistrationError as exc:
+                self.refused[n] = str(exc)
+                if any(k.id < 0 for k in candidates):
+                    self.restate[n] = (request, list(candidates))
+                continue
+            self.identity[n] = identity
+            if identity.patient_id is None:
+                self.new_key[n] = key
+                if key not in stand_in:
+                    stand_in[key] = -(len(stand_in) + 1)
+                    known.setdefault(request.phone, []).append(
+                        KnownPatient(stand_in[key], request.name)
+                    )
+                who = stand_in[key]
+            else:
+                who = identity.patient_id
+            if identity.rename or who not in current_name:
+                current_name[who] = request.name
+                known[request.phone] = [
+                    KnownPatient(k.id, request.name) if k.id == who else k
+                    for k in known.get(request.phone, [])
+                ]
+            # This row's treatment counts for the duplicates of the rows after it.
+            mine = EarlierTreatment(-(n + 1), request.kind, treated_on)
+            earlier.setdefault(who, []).append(mine)
+
+    def say_again(
+        self,
+        patients: dict[int, _Patient],
+        kept: list[tuple[int, Accepted]],
+        treatment_ids: list[int],
+    ) -> None:
+        """Refusals that named a patient or treatment this chunk writes name its real id, as a
+        one-by-one registration would."""
+        real = {
+            self.stand_in[self.new_key[n]]: patients[n].id for n, _ in kept if n in self.new_key
+        }
+        for n, (request, candidates) in self.restate.items():
+            named = [KnownPatient(real.get(k.id, k.id), k.name) for k in candidates]
+            try:
+                choose_patient(request, named)
+            except RegistrationError as exc:
+                self.refused[n] = str(exc)
+        written = {-(n + 1): t for (n, _), t in zip(kept, treatment_ids, strict=True)}
+        for n, (name, twin) in self.restate_twin.items():
+            found = EarlierTreatment(written[twin.id], twin.kind, twin.treated_on)
+            self.refused[n] = str(duplicate_error(name, found))
+
+
+def _earlier(
+    conn: Connection, patient_ids: list[int], settings: Settings
+) -> dict[int, list[EarlierTreatment]]:
+    found: dict[int, list[EarlierTreatment]] = {}
+    if not patient_ids:
+        return found
+    query = select(
+        col(Treatment.id),
+        col(Treatment.patient_id),
+        col(Treatment.kind),
+        col(Treatment.performed_at),
+    ).where(
+        col(Treatment.patient_id).in_(patient_ids),
+        col(Treatment.status) == TreatmentStatus.ACTIVE,
+    )
+    for treatment_id, patient_id, kind, performed in conn.execute(query):
+        treated_on = performed.astimezone(settings.zone).date()
+        found.setdefault(patient_id, []).append(
+            EarlierTreatment(_key(treatment_id), kind, treated_on)
+        )
+    return found
+
+
+class _Outbox:
+    """What a chunk's rows must know about the outbox: opted-out addresses, and messages
+    already queued to an address (stored, or written by an earlier row of this import)."""
+
+    def __init__(self, conn: Connection, rows: list[tuple[_Patient, Accepted]]) -> None:
+        addresses = {
+            address_key(medium, address)
+            for patient, accepted in rows
+            for medium, address in _addresses(patient, accepted.request.phone)
+        }
+        self.blocked = _opted_out(conn, addresses)
+        self.queued = _queued(conn, addresses)
+
+    def opted_out_media(self, patient: _Patient, phone: str) -> set[str]:
+        return {m for m, a in _addresses(patient, phone) if address_key(m, a) in self.blocked}
+
+    def queued_for(
+        self, patient: _Patient, request: TreatmentCreate, plan: Sequence[PlannedMessage]
+    ) -> set[tuple[str, str]]:
+        """The (medium, step) pairs already queued to this patient's addresses, as
+        `outbox.queued_copies` finds them for one registration."""
+        return {
+            (medium, planned.step)
+            for medium, address in _addresses(patient, request.phone)
+            for planned in plan
+            if (*address_key(medium, address), request.kind, planned.step, planned.due_at)
+            in self.queued
+        }
+
+    def now_queued(
+        self, patient: _Patient, request: TreatmentCreate, rows: Sequence[OutboxRow]
+    ) -> None:
+        """This import queued these: a later row's copy of one of them is a twin."""
+        addresses = dict(_addresses(patient, request.phone))
+        for row in rows:
+            address = addresses.get(row.channel)
+            if address is not None:
+                key = (*address_key(row.channel, address), request.kind, row.step, row.due_at)
+                self.queued.setdefault(key, 0)
+
+
+def _addresses(patient: _Patient, phone: str) -> list[tuple[str, str]]:
+    found = [(Medium.SMS.value, phone)]
+    if patient.details.email:
+        found.append((Medium.EMAIL.value, patient.details.email))
+    return found
+
+
+def _opted_out(conn: Connection, addresses: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    if not addresses:
+        return set()
+    query = select(col(OptedOutAddress.medium), col(OptedOutAddress.address)).where(
+        or_(
+            *(
+                (col(OptedOutAddress.medium) == m) & (col(OptedOutAddress.address) == a)
+                for m, a in addresses
+            )
+        )
+    )
+    return {(m, a) for m, a in conn.execute(query)}
+
+
+_LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.DELIVERED)
+
+
+def _queued(
+    conn: Connection, addresses: set[tuple[str, str]]
+) -> dict[tuple[str, str, str, str, datetime], int]:
+    """Live messages to these addresses, by (medium, address, kind, step, due_at)."""
+    found: dict[tuple[str, str, str, str, datetime], int] = {}
+    for medium in (Medium.SMS, Medium.EMAIL):
+        wanted = sorted(a for m, a in addresses if m == medium)
+        if not wanted:
+            continue
+        column = patient_address(medium)
+        query = (
+            select(
+                col(OutboundMessage.id),
+                column,
+                col(Treatment.kind),
+                col(OutboundMessage.step),
+                col(OutboundMessage.due_at),
+            )
+            .join(Treatment, col(Treatment.id) == OutboundMessage.treatment_id)
+            .join(Patient, col(Patient.id) == Treatment.patient_id)
+            .where(
+                col(OutboundMessage.channel) == medium,
+                col(OutboundMessage.status).in_(_LIVE),
+                column.in_(wanted),
+            )
+        )
+        for message_id, address, kind, step, due_at in conn.execute(query):
+            found.setdefault((medium.value, address, kind, step, due_at), _key(message_id))
+    return found
+
+
+def _key(value: int | None) -> int:
+    assert value is not None  # a primary key read back from the database
+    return value

@@ -16,7 +16,15 @@ from scheduler.followups.registration_rules import RegistrationError, performed_
 from scheduler.settings import Settings
 
 REQUIRED = {"name", "phone"}
-KNOWN = REQUIRED | {"email", "language", "channel", "performed_at", "practitioner", "kind"}
+KNOWN = REQUIRED | {
+    "email",
+    "language",
+    "channel",
+    "performed_at",
+    "practitioner",
+    "kind",
+    "patient",  # new | same (| a patient id) when the phone is already someone else's
+}
 
 
 class CsvFormatError(ValueError):
@@ -53,7 +61,12 @@ def import_csv(
                 continue
             accepted.append(checked)
             accepted_lines.append(line)
-        report.registered += zip(accepted_lines, bulk.write(accepted), strict=True)
+        for line, written in zip(accepted_lines, bulk.write(accepted), strict=True):
+            if isinstance(written, str):
+                report.errors.append((line, written))
+            else:
+                report.registered.append((line, written))
+    report.errors.sort()  # a row refused at write time joins those refused when checked
     return report
 
 

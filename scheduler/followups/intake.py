@@ -25,6 +25,11 @@ class TreatmentCreate(BaseModel):
     practitioner: str | None = Field(default=None, max_length=200)
     kind: str = "microneedling"
     consent_source: str = Field(default="in-clinic", min_length=1, max_length=50)
+    # When the phone is already known under another name: "same" (that person, renamed),
+    # "new" (another person sharing the phone), or the id of the patient meant.
+    patient: str | None = None
+    # Register again although this patient has this kind of treatment on this date already.
+    force: bool = False
 
     @field_validator("phone")
     @classmethod
@@ -54,6 +59,17 @@ class TreatmentCreate(BaseModel):
             raise ValueError(f"unknown channel {value!r} (use {_either(tuple(ChannelChoice))})")
         return value
 
+    @field_validator("patient", mode="before")
+    @classmethod
+    def _patient_choice(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str):
+            value = value.strip().lower() or None
+        if value is not None and value not in PATIENT_CHOICES and not _is_id(value):
+            raise ValueError(f"unknown choice {value!r} (use same, new or a patient id)")
+        return value
+
     @field_validator("performed_at", mode="before")
     @classmethod
     def _empty_is_now(cls, value: object) -> object:
@@ -73,8 +89,19 @@ class TreatmentCreate(BaseModel):
             raise ValueError(f"unknown treatment kind {value!r} (known: {', '.join(KINDS)})")
         return value
 
+    def patient_id(self) -> int | None:
+        """The patient id staff named, when `patient` is one."""
+        return int(self.patient) if self.patient and _is_id(self.patient) else None
+
     def needs_email(self) -> bool:
         return Medium.EMAIL in media_of(self.channel)
+
+
+PATIENT_CHOICES = ("same", "new")
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and value.isdigit() and 0 < len(value) <= 9
 
 
 def _either(choices: tuple[str, ...]) -> str:

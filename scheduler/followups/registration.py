@@ -15,18 +15,28 @@ from models import (
     Treatment,
     TreatmentStatus,
 )
+from models.vocabulary import ErrorCode, media_of
+from scheduler.channels.media import address_of
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.plan import KINDS, plan_messages
 from scheduler.followups.practitioners import find_practitioner
 from scheduler.followups.registration_rules import (
+    EarlierTreatment,
+    Identity,
+    KnownPatient,
     PatientDetails,
     RegistrationError,
+    choose_patient,
+    duplicate_error,
+    duplicate_of,
     new_patient_details,
     outbox_rows,
     performed_instant,
     updated_patient_details,
 )
 from scheduler.outbound import outbox_states
+from scheduler.outbound.optout import opted_out_media
+from scheduler.outbound.outbox import queued_copies
 from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
 
@@ -49,9 +59,21 @@ class Registered:
 def register_treatment(
     session: Session, request: TreatmentCreate, *, settings: Settings, now: datetime
 ) -> Registered:
-    """Validate the cross-field rules, then write patient, treatment and outbox rows (no commit)."""
+    """Validate the cross-field rules, then write patient, treatment and outbox rows (no commit).
+
+    Refused (RegistrationError, nothing written): a phone known under another name without
+    staff saying who this is, and the same treatment registered twice for a day unless forced.
+    """
     performed_at = performed_instant(request, zone=settings.zone, now=now)
-    patient = _upsert_patient(session, request, settings=settings, now=now)
+    treated_on = performed_at.astimezone(settings.zone).date()
+    identity = choose_patient(request, _known_at(session, request.phone))
+    if identity.patient_id is not None:
+        earlier = _earlier_treatments(session, identity.patient_id, settings)
+        twin = duplicate_of(request, treated_on, earlier)
+        if twin is not None:
+            existing = session.get(Patient, identity.patient_id)
+            raise duplicate_error(existing.name if existing else request.name, twin)
+    patient = _save_patient(session, request, identity, settings=settings, now=now)
     practitioner = _practitioner(session, request.practitioner, now=now)
     practitioner_id = _id(practitioner) if practitioner is not None else None
     treatment = Treatment(
@@ -67,6 +89,13 @@ def register_treatment(
     plan = plan_messages(
         performed_at, settings.zone, SendWindow(*settings.window), KINDS[request.kind]
     )
+    blocked = opted_out_media(session, patient)
+    queued: dict[tuple[str, str], int] = {}
+    for medium in media_of(request.channel):
+        address = address_of(patient, medium)
+        if address is not None:
+            due = [(row.step, row.due_at) for row in plan]
+            queued |= queued_copies(session, medium, address, request.kind, due)
     messages = [
         OutboundMessage(
             treatment_id=_id(treatment),
@@ -80,18 +109,24 @@ def register_treatment(
             last_error=row.last_error,
             updated_at=now,
         )
-        for row in outbox_rows(
-            plan, request.channel, opted_out=patient.opted_out_at is not None, now=now
-        )
+        for row in outbox_rows(plan, request.channel, opted_out=blocked, queued=queued, now=now)
     ]
     session.add_all(messages)
     session.flush()
 
     warnings = []
-    if patient.opted_out_at is not None:
+    if blocked:
         warnings.append(
-            "this patient has opted out: no message will be sent until they reply START"
+            f"this patient's {' and '.join(sorted(blocked))} opted out: nothing is sent there "
+            "until they reply START"
         )
+    if any(m.error_code == ErrorCode.DUPLICATE for m in messages):
+        warnings.append(
+            "some messages are already queued to this phone or email for the same day and step"
+            " (another patient sharing it, or an earlier registration): they are not sent twice"
+        )
+    if identity.rename:
+        warnings.append(f"patient {patient.id} is now named {patient.name}")
     if practitioner is not None and not (practitioner.phone or practitioner.email):
         warnings.append(
             f"{practitioner.name} has no phone or email on file: their urgent alerts go to the"
@@ -100,6 +135,28 @@ def register_treatment(
     if any(m.status == OutboxStatus.EXPIRED for m in messages):
         warnings.append("some steps were already past their useful life and will not be sent")
     return Registered(treatment, patient, messages, warnings)
+
+
+def _known_at(session: Session, phone: str) -> list[KnownPatient]:
+    rows = session.exec(
+        select(Patient.id, Patient.name).where(Patient.phone == phone).order_by(col(Patient.id))
+    ).all()
+    return [KnownPatient(_key(patient_id), name) for patient_id, name in rows]
+
+
+def _earlier_treatments(
+    session: Session, patient_id: int, settings: Settings
+) -> list[EarlierTreatment]:
+    rows = session.exec(
+        select(Treatment.id, Treatment.kind, Treatment.performed_at).where(
+            Treatment.patient_id == patient_id, Treatment.status == TreatmentStatus.ACTIVE
+        )
+    ).all()
+    zone = settings.zone
+    return [
+        EarlierTreatment(_key(treatment_id), kind, performed.astimezone(zone).date())
+        for treatment_id, kind, performed in rows
+    ]
 
 
 def cancel_treatment(session: Session, treatment_id: int, *, now: datetime) -> int:
@@ -119,11 +176,15 @@ def cancel_treatment(session: Session, treatment_id: int, *, now: datetime) -> i
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _upsert_patient(
-    session: Session, request: TreatmentCreate, *, settings: Settings, now: datetime
+def _save_patient(
+    session: Session,
+    request: TreatmentCreate,
+    identity: Identity,
+    *,
+    settings: Settings,
+    now: datetime,
 ) -> Patient:
-    # One row per phone number, so an opt-out follows the person across treatments.
-    patient = session.exec(select(Patient).where(Patient.phone == request.phone)).first()
+    patient = session.get(Patient, identity.patient_id) if identity.patient_id else None
     if patient is None:
         details = new_patient_details(request, default_language=settings.default_language)
         patient = Patient(
@@ -140,7 +201,7 @@ def _upsert_patient(
         current = PatientDetails(
             patient.name, patient.email, patient.language, patient.preferred_channel
         )
-        details = updated_patient_details(current, request)
+        details = updated_patient_details(current, request, rename=identity.rename)
         patient.name, patient.email = details.name, details.email
         patient.language, patient.preferred_channel = details.language, details.preferred_channel
     session.add(patient)
@@ -162,3 +223,8 @@ def _practitioner(session: Session, name: str | None, *, now: datetime) -> Pract
 def _id(row: Patient | Treatment | Practitioner) -> int:
     assert row.id is not None, "row must be flushed before its id is used"
     return row.id
+
+
+def _key(value: int | None) -> int:
+    assert value is not None  # a primary key read back from the database
+    return value

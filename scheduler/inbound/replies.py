@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, exists, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -18,6 +18,7 @@ from models import (
     Alert,
     AlertStatus,
     InboundMessage,
+    OptedOutAddress,
     Patient,
     Practitioner,
     Treatment,
@@ -37,7 +38,7 @@ from scheduler.inbound.answers import (
 )
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.triage import classify
-from scheduler.outbound.optout import opt_in, opt_out
+from scheduler.outbound.optout import opt_in_address, opt_out_address
 from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,19 +57,26 @@ _SEEN_ID = (
     .where(col(InboundMessage.provider_id) == bindparam("provider_id"))
     .scalar_subquery()
 )
+# Every patient using the phone, with each of their treatments (a family shares a phone; the
+# reply goes to whoever's follow-up is current), the replay check and the phone's opt-out.
 _SMS_LOOKUP = (
     core_select(
         _SEEN_ID,
         col(Patient.id),
         col(Patient.language),
-        col(Patient.opted_out_at),
+        exists()
+        .where(
+            col(OptedOutAddress.medium) == Medium.SMS,
+            col(OptedOutAddress.address) == bindparam("phone"),
+        )
+        .label("opted_out"),
         col(Treatment.id),
         col(Treatment.practitioner_id),
+        col(Treatment.status),
     )
     .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
     .where(col(Patient.phone) == bindparam("phone"))
-    .order_by(*_CURRENT_FIRST)
-    .limit(1)
+    .order_by(*_CURRENT_FIRST, col(Patient.id))
 )
 _SEEN = core_select(
     col(InboundMessage.id), col(InboundMessage.keyword), col(InboundMessage.level)
@@ -137,7 +145,7 @@ def receive_reply(
             keyword=keyword,
             level=level,
             question=verdict.question,
-            opted_out=sender is not None and sender.opted_out_at is not None,
+            opted_out=sender is not None and sender.opted_out,
             routine_auto_reply=settings.routine_auto_reply,
         )
     emergency = is_emergency(verdict.reasons)
@@ -157,6 +165,7 @@ def receive_reply(
     values = {
         "patient_id": sender.patient_id if sender else None,
         "treatment_id": sender.treatment_id if sender else None,
+        "shared_phone": sender.shared if sender else False,
         "channel": reply.channel,
         "from_address": reply.from_address,
         "to_address": reply.to_address,
@@ -190,8 +199,14 @@ def receive_reply(
         alert_id = _raise_alert(
             connection, inbound_id, sender, level, reasons, now=now, claimed=page_now
         )
-    if sender is not None and keyword in ("stop", "start"):
-        (opt_out if keyword == "stop" else opt_in)(session, sender.patient_id, now=now)
+    # STOP/START is about the address it came from: every patient using that phone or email.
+    # A known patient's, or any phone's (a text's sender is the carrier's word); an email
+    # from an unknown address opts nobody out.
+    if keyword in ("stop", "start") and (sender is not None or reply.channel == Medium.SMS):
+        if keyword == "stop":
+            opt_out_address(session, reply.channel, reply.from_address, now=now, source="stop")
+        else:
+            opt_in_address(session, reply.channel, reply.from_address, now=now)
     session.commit()
     paged = False
     if page_now and alert_id is not None and pager is not None:
@@ -283,25 +298,43 @@ class _Sender(NamedTuple):
 
     patient_id: int
     language: str
-    opted_out_at: datetime | None
+    opted_out: bool  # the address the reply came from opted out (of this medium)
     treatment_id: int | None
     practitioner_id: int | None
+    shared: bool = False  # several patients with an active follow-up use this address
 
 
 def _lookup(session: Session, reply: IncomingReply) -> tuple[_Seen | None, _Sender | None]:
     """An earlier copy of this reply (a provider retry), else the patient who sent it, if known."""
-    if reply.channel == "sms":
-        # One statement for a patient's text: the replay check, the patient and their current
-        # treatment (phone is unique, so the join's rows are that patient's treatments, in the
-        # order _CURRENT_FIRST picks from).
+    if reply.channel == Medium.SMS:
+        # One statement for a patient's text: the replay check, the patients using the phone
+        # and their treatments, current first (_CURRENT_FIRST), and the phone's opt-out.
         parameters = {"phone": reply.from_address, "provider_id": reply.provider_id}
-        row = session.connection().execute(_SMS_LOOKUP, parameters).first()
-        if row is not None and row[0] is None:
-            return None, _Sender(_key(row[1]), *row[2:])
+        rows = session.connection().execute(_SMS_LOOKUP, parameters).all()
+        if rows and rows[0][0] is None:
+            return None, _current([(r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows])
         # A replay, or a number that is no patient's (then no row carried the replay check).
         return _earlier_copy(session, reply), None
     seen = _earlier_copy(session, reply)
     return seen, None if seen is not None else _email_sender(session, reply)
+
+
+_Candidate = tuple[int | None, str, bool, int | None, int | None, str | None]
+
+
+def _current(candidates: list[_Candidate]) -> _Sender:
+    """The first candidate (current treatment first), flagged when another patient at the same
+    address has an active follow-up too."""
+    patient_id, language, blocked, treatment_id, practitioner_id, _status = candidates[0]
+    active = {c[0] for c in candidates if c[5] == TreatmentStatus.ACTIVE}
+    return _Sender(
+        _key(patient_id),
+        language,
+        blocked,
+        treatment_id,
+        practitioner_id,
+        shared=len(active) > 1,
+    )
 
 
 def _earlier_copy(session: Session, reply: IncomingReply) -> _Seen | None:
@@ -309,25 +342,27 @@ def _earlier_copy(session: Session, reply: IncomingReply) -> _Seen | None:
 
 
 def _email_sender(session: Session, reply: IncomingReply) -> _Sender | None:
-    connection = session.connection()
-    # Several patients may share a family address: take the one treated most recently.
-    latest = (
-        select(Patient.id, Patient.language, Patient.opted_out_at)
+    address = reply.from_address.casefold()
+    blocked = exists().where(
+        col(OptedOutAddress.medium) == Medium.EMAIL, col(OptedOutAddress.address) == address
+    )
+    query = (
+        core_select(
+            col(Patient.id),
+            col(Patient.language),
+            blocked.label("opted_out"),
+            col(Treatment.id),
+            col(Treatment.practitioner_id),
+            col(Treatment.status),
+        )
         .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
-        .where(func.lower(Patient.email) == reply.from_address.lower())
-        .order_by(col(Treatment.performed_at).desc())
+        .where(func.lower(Patient.email) == address)
+        .order_by(*_CURRENT_FIRST, col(Patient.id))
     )
-    patient = connection.execute(latest).first()
-    if patient is None:
+    rows = session.connection().execute(query).all()
+    if not rows:
         return None
-    current = (
-        select(Treatment.id, Treatment.practitioner_id)
-        .where(Treatment.patient_id == patient.id)
-        .order_by(*_CURRENT_FIRST)
-    )
-    treatment = connection.execute(current).first()
-    current_id, practitioner_id = treatment or (None, None)
-    return _Sender(_key(patient[0]), patient[1], patient[2], current_id, practitioner_id)
+    return _current([(r[0], r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows])
 
 
 def _raise_alert(

@@ -13,7 +13,7 @@ from models import EarlyDeliveryReport, OutboundMessage, OutboxStatus, Patient, 
 from models.db import session_scope
 from scheduler.outbound import outbox_states
 from scheduler.outbound.delivery_status import outbox_status_for, should_apply
-from scheduler.outbound.optout import opt_out
+from scheduler.outbound.optout import opt_out_address
 
 log = logging.getLogger(__name__)
 CARRIER_OPT_OUT = "21610"
@@ -114,8 +114,8 @@ def apply_delivery_report(
     if error_code == CARRIER_OPT_OUT:
         treatment = session.get(Treatment, row.treatment_id)
         patient = session.get(Patient, treatment.patient_id) if treatment else None
-        if patient is not None and patient.id is not None:
-            opt_out(session, patient.id, now=now)
+        if patient is not None:
+            opt_out_address(session, row.channel, patient.phone, now=now, source="carrier")
     return True
 
 

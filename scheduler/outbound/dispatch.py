@@ -6,30 +6,37 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
-from sqlmodel import Session, col
+from sqlalchemy import Engine, Row
+from sqlmodel import Session, col, select
 
-from models import OutboundMessage, OutboxStatus, TreatmentStatus
+from models import (
+    InboundMessage,
+    OutboundMessage,
+    OutboxStatus,
+    Patient,
+    Treatment,
+    TreatmentStatus,
+)
 from models.db import session_scope
-from models.vocabulary import ErrorCode
+from models.vocabulary import ErrorCode, Medium
 from scheduler.channels.base import (
     Channel,
     DeliveryError,
     ErrorKind,
     OutgoingMessage,
 )
-from scheduler.channels.media import MEDIA, concurrency_of, rate_of
+from scheduler.channels.media import MEDIA, address_of, concurrency_of, rate_of
 from scheduler.clock import Clock
 from scheduler.contacts import mask_address
 from scheduler.outbound.claims import claim_batch, finish, recover_stale
 from scheduler.outbound.compose import compose
 from scheduler.outbound.delivery_reports import purge_early_reports, replay_early_reports_for
-from scheduler.outbound.optout import opt_out
+from scheduler.outbound.optout import address_key, opt_out_address, opted_out
 from scheduler.outbound.outbox import outbox_join
 from scheduler.outbound.ratelimit import RateLimiter
 from scheduler.outbound.recovery import UNKNOWN_OUTCOME, may_send
@@ -38,6 +45,8 @@ from scheduler.outbound.timing import Action, SendWindow, backoff_delay, decide
 from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
+# Staff answering a reply received this recently may write outside the send window.
+ANSWER_ANYTIME = timedelta(hours=24)
 
 
 @dataclass
@@ -127,6 +136,17 @@ class Dispatcher:
     def _prepare(self, token: str, ids: list[int], now: datetime, report: PassReport) -> list[_Job]:
         with Session(self.engine) as session:
             rows = session.execute(outbox_join().where(col(OutboundMessage.id).in_(ids))).all()
+        # One lookup each for the batch: opted-out addresses, and the replies staff answer.
+        with Session(self.engine) as session:
+            blocked = opted_out(
+                session,
+                [
+                    (row.channel, address)
+                    for row, _, patient in rows
+                    if (address := address_of(patient, Medium(row.channel)))
+                ],
+            )
+            answered = self._recent_replies(session, rows, now)
         jobs = []
         for row, treatment, patient in rows:
             assert row.id is not None and patient.id is not None
@@ -149,7 +169,8 @@ class Dispatcher:
                 self._close(token, row.id, OutboxStatus.CANCELLED, now, "treatment cancelled")
                 report.cancelled += 1
                 continue
-            if patient.opted_out_at is not None:
+            address = address_of(patient, Medium(row.channel))
+            if address is not None and address_key(row.channel, address) in blocked:
                 self._close(
                     token,
                     row.id,
@@ -160,7 +181,13 @@ class Dispatcher:
                 )
                 report.cancelled += 1
                 continue
-            decision = decide(now, row.expires_at, self.settings.zone, self.window)
+            decision = decide(
+                now,
+                row.expires_at,
+                self.settings.zone,
+                self.window,
+                anytime=row.reply_to_id in answered,
+            )
             if decision.action is Action.EXPIRE:
                 self._close(token, row.id, OutboxStatus.EXPIRED, now, "past its useful life")
                 report.expired += 1
@@ -194,6 +221,23 @@ class Dispatcher:
                 _Job(row.id, patient.id, row.step, row.attempts, segments, message, send_by)
             )
         return jobs
+
+    @staticmethod
+    def _recent_replies(
+        session: Session, rows: Sequence[Row[OutboundMessage, Treatment, Patient]], now: datetime
+    ) -> set[int]:
+        """Replies received in the last ANSWER_ANYTIME that staff messages in `rows` answer:
+        those answers may go outside the send window (the patient just wrote to us)."""
+        ids = {row.reply_to_id for row, _, _ in rows if row.reply_to_id is not None}
+        if not ids:
+            return set()
+        found = session.exec(
+            select(InboundMessage.id).where(
+                col(InboundMessage.id).in_(ids),
+                col(InboundMessage.received_at) >= now - ANSWER_ANYTIME,
+            )
+        ).all()
+        return {reply_id for reply_id in found if reply_id is not None}
 
     def _send_all(self, token: str, jobs: list[_Job], report: PassReport) -> None:
         futures: dict[Future[_Outcome], _Job] = {
@@ -328,7 +372,9 @@ class Dispatcher:
         report.failed += 1
         if error.kind is ErrorKind.OPTED_OUT:
             with session_scope(self.engine) as session:
-                report.cancelled += opt_out(session, job.patient_id, now=now)
+                report.cancelled += opt_out_address(
+                    session, job.message.medium, job.message.to, now=now, source="carrier"
+                )
 
     def _backoff(self, attempt: int, retry_after: float | None) -> timedelta:
         return backoff_delay(

@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, Select, select
+from sqlalchemy import ColumnElement, Row, Select, or_, select
 from sqlmodel import Session, col
 
 from models import OutboundMessage, OutboxStatus, Patient, Treatment, TreatmentStatus
+from models.vocabulary import Medium
+from scheduler.channels.media import address_of
 from scheduler.outbound import outbox_states
+from scheduler.outbound.optout import opted_out, patient_address
 
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED, OutboxStatus.EXPIRED)
 RESEND_USEFUL_FOR = timedelta(days=1)
@@ -47,13 +50,45 @@ def outbox_join() -> Select[OutboundMessage, Treatment, Patient]:
     )
 
 
-def resend_refusal(message: OutboundMessage, treatment: Treatment, patient: Patient) -> str | None:
+# A copy in one of these states reaches (or will reach) the address: a second is not queued.
+_LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.DELIVERED)
+
+
+def queued_copies(
+    session: Session, medium: str, address: str, kind: str, due: Sequence[tuple[str, datetime]]
+) -> dict[tuple[str, str], int]:
+    """Messages of `kind` already queued to this address for these (step, due_at): a family
+    sharing a phone, or a forced second registration, must not get the same text twice."""
+    if not due:
+        return {}
+    query = outbox_join().where(
+        col(OutboundMessage.channel) == medium,
+        patient_address(medium) == (address.casefold() if medium == Medium.EMAIL else address),
+        col(Treatment.kind) == kind,
+        col(OutboundMessage.status).in_(_LIVE),
+        or_(
+            *(
+                (col(OutboundMessage.step) == step) & (col(OutboundMessage.due_at) == due_at)
+                for step, due_at in due
+            )
+        ),
+    )
+    found: dict[tuple[str, str], int] = {}
+    for message, _treatment, _patient in session.execute(query).all():
+        assert message.id is not None
+        found.setdefault((medium, message.step), message.id)
+    return found
+
+
+def resend_refusal(
+    message: OutboundMessage, treatment: Treatment, *, opted_out: bool
+) -> str | None:
     """Why this message may not be sent again, or None when it may."""
     if message.status not in RESENDABLE:
         return f"message {message.id} is {message.status}: only failed, undelivered or expired ones"
     if treatment.status != TreatmentStatus.ACTIVE:
         return f"treatment {treatment.id} is {treatment.status}"
-    if patient.opted_out_at is not None:
+    if opted_out:
         return "the patient has opted out (they must reply START first)"
     return None
 
@@ -75,7 +110,9 @@ def resend_message(
     if found is None:
         raise MessageNotFound(f"no message with id {message_id}")
     message, treatment, patient = found
-    refusal = resend_refusal(message, treatment, patient)
+    address = address_of(patient, Medium(message.channel))
+    blocked = address is not None and bool(opted_out(session, [(message.channel, address)]))
+    refusal = resend_refusal(message, treatment, opted_out=blocked)
     if refusal is not None:
         raise ValueError(refusal)
     # Conditional on the status read above: a concurrent change (a late delivery report,

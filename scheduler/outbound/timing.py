@@ -59,12 +59,22 @@ class Decision:
     until: datetime | None = None  # set for DEFER
 
 
-def decide(now: datetime, expires_at: datetime, zone: ZoneInfo, window: SendWindow) -> Decision:
-    """What to do with a claimed message at `now`: send, wait for the window, or give up."""
+def decide(
+    now: datetime,
+    expires_at: datetime,
+    zone: ZoneInfo,
+    window: SendWindow,
+    *,
+    anytime: bool = False,
+) -> Decision:
+    """What to do with a claimed message at `now`: send, wait for the window, or give up.
+
+    `anytime`: an answer to a patient who just wrote may go outside the send window.
+    """
     require_aware(now)
     if now >= expires_at:
         return Decision(Action.EXPIRE)
-    if in_window(now, zone, window):
+    if anytime or in_window(now, zone, window):
         return Decision(Action.SEND)
     opening = next_window_opening(now, zone, window)
     if opening >= expires_at:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col
 
-from models import OutboundMessage, OutboxStatus, Patient, Treatment, TreatmentStatus
+from models import OutboundMessage, OutboxStatus, Treatment, TreatmentStatus
+from scheduler.outbound.optout import row_opted_out
 from scheduler.outbound.outbox import MessageRow
 from scheduler.staff.queries import (
     UNACKNOWLEDGED,
@@ -71,7 +72,7 @@ def today(
         message_query(MessageFilter(statuses=FAILED_STATUSES))
         .where(
             col(Treatment.status) == TreatmentStatus.ACTIVE,
-            col(Patient.opted_out_at).is_(None),
+            ~row_opted_out(),
             col(OutboundMessage.updated_at) >= now - failed_within,
         )
         .order_by(col(OutboundMessage.updated_at).desc(), col(OutboundMessage.id).desc())

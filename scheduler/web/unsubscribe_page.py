@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from models import Patient
-from scheduler.outbound.optout import opt_out
+from models.vocabulary import Medium
+from scheduler.outbound.optout import opt_out_address
 from scheduler.outbound.unsubscribe_tokens import read_token
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 
@@ -71,7 +72,9 @@ def unsubscribe(
     patient = session.get(Patient, patient_id) if patient_id is not None else None
     if patient is None or patient.id is None:
         return _not_found()
-    opt_out(session, patient.id, now=clock())
+    # The link came by email: it stops email to this address (texts have STOP).
+    if patient.email:
+        opt_out_address(session, Medium.EMAIL, patient.email, now=clock(), source="unsubscribe")
     session.commit()
     text = _TEXT.get(patient.language, _TEXT["en"])
     body = f"<p>{text['done_body'].format(clinic=escape(settings.clinic_name))}</p>"

@@ -31,6 +31,7 @@ from scheduler.settings import Settings
 from scheduler.web.app import create_app
 from tests.fakes.scripted_channel import ScriptedChannel
 from tests.fakes.smtp_server import SmtpSink, text_content
+from tests.support.optouts import opted_out_at
 from tests.support.settings import make_settings
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -201,7 +202,7 @@ def test_unsubscribe_link_from_the_email_works_end_to_end(
         assert "Ne plus recevoir les messages de suivi" in page.text
         assert h.settings.clinic_name in page.text
         assert '<form method="post">' in page.text
-        assert h.patient().opted_out_at is None
+        assert opted_out_at(h.engine, "email", h.patient().email or "") is None
         assert {r.status for r in h.rows() if r.step != "day1"} == {OutboxStatus.PENDING}
 
         # Tampered tokens name nobody, for either verb.
@@ -211,7 +212,7 @@ def test_unsubscribe_link_from_the_email_works_end_to_end(
             assert client.get(f"/unsubscribe/{bad}").status_code == 404
             refused = client.post(f"/unsubscribe/{bad}", data={"List-Unsubscribe": "One-Click"})
             assert refused.status_code == 404
-        assert h.patient().opted_out_at is None
+        assert opted_out_at(h.engine, "email", h.patient().email or "") is None
 
         # RFC 8058 one-click: the mail provider POSTs the form body to the https URL.
         h.clock.advance(timedelta(hours=2))
@@ -219,18 +220,23 @@ def test_unsubscribe_link_from_the_email_works_end_to_end(
         assert done.status_code == 200
         assert "Vous êtes désabonné(e)" in done.text
 
-    assert h.patient().opted_out_at == h.clock()
-    later = [r for r in h.rows() if r.step != "day1"]
-    assert len(later) == 4  # day 3 and day 7, by SMS and by email
-    assert {(r.status, r.error_code) for r in later} == {
-        (OutboxStatus.CANCELLED, ErrorCode.OPTED_OUT)
+    assert opted_out_at(h.engine, "email", h.patient().email or "") == h.clock()
+    # The link stops email to this address; the texts to the phone go on (STOP stops those).
+    later = {(r.step, r.channel): (r.status, r.error_code) for r in h.rows() if r.step != "day1"}
+    stopped = (OutboxStatus.CANCELLED, ErrorCode.OPTED_OUT)
+    assert later == {
+        ("day3", "email"): stopped,
+        ("day7", "email"): stopped,
+        ("day3", "sms"): (OutboxStatus.PENDING, None),
+        ("day7", "sms"): (OutboxStatus.PENDING, None),
     }
+    assert opted_out_at(h.engine, "sms", h.patient().phone) is None
     assert {r.status for r in h.rows() if r.step == "day1"} == {OutboxStatus.SENT}
 
     h.clock.set(DAY3)
-    assert h.run_pass().claimed == 0
+    assert h.run_pass().claimed == 1  # the day-3 text, not the email
     assert len(sink.received) == 1
-    assert len(h.sms.sent) == 1
+    assert len(h.sms.sent) == 2
 
 
 def test_temporary_smtp_refusal_is_retried_then_delivered(

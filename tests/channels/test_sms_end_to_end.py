@@ -19,6 +19,7 @@ from scheduler.contacts import mask_phone
 from scheduler.outbound.compose import message_context
 from scheduler.outbound.render import MessageRenderer
 from tests.fakes.twilio_server import FakeTwilio, FaultMode
+from tests.support.optouts import opted_out_at
 from tests.support.sms import (
     ACCOUNT,
     CALLBACK,
@@ -174,13 +175,13 @@ def test_carrier_opt_out_cancels_the_patients_other_messages(
 
     row = h.row(phone(0))
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "21610")
-    assert h.patient(phone(0)).opted_out_at == DAY1
+    assert opted_out_at(h.engine, "sms", phone(0)) == DAY1
     later = [r for r in h.rows(phone(0)) if r.step != "day1"]
     assert [(r.status, r.error_code) for r in later] == [
         (OutboxStatus.CANCELLED, ErrorCode.OPTED_OUT)
     ] * 2
     # The other patient is untouched.
-    assert h.patient(phone(1)).opted_out_at is None
+    assert opted_out_at(h.engine, "sms", phone(1)) is None
 
     for moment in (DAY3, DAY7):
         h.clock.set(moment)

@@ -245,5 +245,5 @@ def test_add_warns_when_the_practitioner_cannot_be_paged(cli: Cli) -> None:
     assert "Dr Nouveau has no phone or email on file" in " ".join(unreachable.stdout.split())
     added = cli("practitioner", "add", "Dr Nouveau", "--phone", "613-555-0177")
     assert added.exit_code == 0, added.stderr
-    reachable = cli(*args, "--practitioner", "dr nouveau")
+    reachable = cli(*args, "--practitioner", "dr nouveau", "--force")
     assert reachable.exit_code == 0 and "no phone or email" not in reachable.stdout

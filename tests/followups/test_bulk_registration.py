@@ -30,7 +30,7 @@ from scheduler.followups.registration_rules import (
     updated_patient_details,
 )
 from scheduler.ops.runtime import open_database
-from scheduler.outbound.optout import opt_out
+from scheduler.outbound.optout import opt_out_patient
 from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
 from tests.support.postgres import PG_ADMIN_URL
@@ -40,30 +40,35 @@ TORONTO = ZoneInfo("America/Toronto")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=TORONTO)
 LATE = "registered after this step's useful life"
 
-HEADER = "name,phone,email,language,channel,performed_at,practitioner,kind"
+HEADER = "name,phone,email,language,channel,performed_at,practitioner,kind,patient"
 ROWS = [
     # 2: a new patient on both channels, with a practitioner the database does not know yet.
-    "Cam New,613-555-0103,cam@example.com,en,both,2026-11-24T23:30,Dr New,",
-    # 3: a patient who opted out before: renamed, and every message born cancelled.
-    "Oli Out,613-555-0101,,,sms,2026-11-25T09:00,Dr Old,",
-    # 4: the phone of line 2 again: the email is kept, the language and channel change.
-    "Cam Renamed,613-555-0103,,fr,sms,2026-11-25T08:00,Dr Old,",
+    "Cam New,613-555-0103,cam@example.com,en,both,2026-11-24T23:30,Dr New,,",
+    # 3: the phone of a patient who opted out, said to be her (renamed); all born cancelled.
+    "Oli Out,613-555-0101,,,sms,2026-11-25T09:00,Dr Old,,same",
+    # 4: the phone of line 2, the same person: email kept, language and channel change.
+    "Cam Renamed,613-555-0103,,fr,sms,2026-11-25T08:00,Dr Old,,same",
     # 5: a patient already stored: blank email and language keep theirs; performed_at is now.
-    '"Bea, After",(613) 555-0102,,,,,Dr New,',
-    "Bad Phone,12345,,,,,,",  # 6: rejected
+    '"Bea, After",(613) 555-0102,,,,,Dr New,,same',
+    "Bad Phone,12345,,,,,,,",  # 6: rejected
     # 7: backdated: every step is already past its useful life.
-    "Dee Late,613-555-0104,,en,sms,2026-11-15T12:00,,",
+    "Dee Late,613-555-0104,,en,sms,2026-11-15T12:00,,,",
     # 8: the phone of lines 2 and 4 written another way, with a new email.
-    "Cam Third,+1 613 555 0103,cam2@example.com,,sms,2026-11-25T10:00,,microneedling",
-    "Eve Ahead,613-555-0105,,,,2026-11-25T17:30,,",  # 9: rejected, 2.5 hours ahead
+    "Cam Third,+1 613 555 0103,cam2@example.com,,sms,2026-11-23T10:00,,microneedling,same",
+    "Eve Ahead,613-555-0105,,,,2026-11-25T17:30,,,",  # 9: rejected, 2.5 hours ahead
     # 10: the night clocks fell back in Toronto.
-    "Fay Dst,613-555-0106,fay@example.com,,email,2026-11-01T01:30,,",
-    "Gus Twice,613-555-0107,,,sms,2026-11-24T12:00,Dr New,",  # 11 and 12: the same row twice
-    "Gus Twice,613-555-0107,,,sms,2026-11-24T12:00,Dr New,",
-    "Hal Nomail,613-555-0108,,,email,,,",  # 13: rejected, email channel without an address
+    "Fay Dst,613-555-0106,fay@example.com,,email,2026-11-01T01:30,,,",
+    # 11 and 12: the same row twice: the second is a duplicate registration, refused.
+    "Gus Twice,613-555-0107,,,sms,2026-11-24T12:00,Dr New,,",
+    "Gus Twice,613-555-0107,,,sms,2026-11-24T12:00,Dr New,,",
+    "Hal Nomail,613-555-0108,,,email,,,,",  # 13: rejected, email channel without an address
     # 14 and 15: practitioners already known, written in other cases and spacing.
-    "Ivy Case,613-555-0109,,,sms,2026-11-25T09:30,dr   OLD,",
-    "Jon Case,613-555-0110,,,sms,2026-11-25T09:45,DR NEW,",
+    "Ivy Case,613-555-0109,,,sms,2026-11-25T09:30,dr   OLD,,",
+    "Jon Case,613-555-0110,,,sms,2026-11-25T09:45,DR NEW,,",
+    # 16: another person sharing Cam's phone, treated the day of line 4: her texts would copy his.
+    "Kim Shared,613-555-0103,,,sms,2026-11-25T10:00,,,new",
+    # 17: Cam's phone again, and nobody said who this is: refused, nobody renamed.
+    "Lou Nochoice,613-555-0103,,,sms,,,,",
 ]
 TEXT = "\n".join([HEADER, *ROWS]) + "\n"
 
@@ -103,7 +108,7 @@ def seed(engine: Engine, settings: Settings) -> None:
         request = TreatmentCreate(name="Oli Before", phone="613-555-0101")
         done = register_treatment(session, request, settings=settings, now=earlier)
         assert done.patient.id is not None
-        opt_out(session, done.patient.id, now=earlier)
+        opt_out_patient(session, done.patient.id, now=earlier)
         request = TreatmentCreate(
             name="Bea Before", phone="613-555-0102", email="bea@example.com", language="fr"
         )
@@ -141,7 +146,11 @@ def snapshot(engine: Engine, lines: dict[int, int]) -> dict[str, Any]:
 
         patients = rows(
             "SELECT phone, name, email, language, preferred_channel, consent_source, consent_at,"
-            " opted_out_at, created_at FROM patient ORDER BY phone"
+            " created_at FROM patient ORDER BY phone, name"
+        )
+        opted_out = rows(
+            "SELECT medium, address, opted_out_at, source FROM opted_out_address"
+            " ORDER BY medium, address"
         )
         practitioners = rows(
             "SELECT name, phone, email, active, created_at FROM practitioner ORDER BY name"
@@ -163,6 +172,7 @@ def snapshot(engine: Engine, lines: dict[int, int]) -> dict[str, Any]:
         outbox.setdefault(position[message[0]], []).append(message[1:])
     return {
         "patients": patients,
+        "opted_out": opted_out,
         "practitioners": practitioners,
         # In id order, each with its outbox rows; a line names its treatment by position.
         "treatments": [(row[1:], outbox[i]) for i, row in enumerate(treatments)],
@@ -183,27 +193,32 @@ def test_import_writes_what_registering_one_by_one_writes(
     expected_lines, expected_errors = one_by_one(twin, settings)
 
     assert report.errors == expected_errors
-    assert [line for line, _ in report.errors] == [6, 9, 13]
+    assert [line for line, _ in report.errors] == [6, 9, 12, 13, 17]
     assert [line for line, _ in report.registered] == sorted(expected_lines)
     got = snapshot(engine, dict(report.registered))
     expected = snapshot(twin, expected_lines)
     assert got == expected
     # The cases the file was written for did happen (so the equality above means something).
-    patients = {row[0]: row for row in got["patients"]}
-    assert patients["+16135550103"][1:5] == ("Cam Third", "cam2@example.com", "fr", "sms")
-    assert patients["+16135550102"][1:4] == ("Bea, After", "bea@example.com", "fr")
+    patients = {row[1]: row for row in got["patients"]}
+    assert patients["Cam Third"][0] == patients["Kim Shared"][0] == "+16135550103"
+    assert patients["Cam Third"][1:5] == ("Cam Third", "cam2@example.com", "fr", "sms")
+    assert patients["Bea, After"][1:4] == ("Bea, After", "bea@example.com", "fr")
     statuses = {line: {m[4] for m in got["treatments"][i][1]} for line, i in got["lines"].items()}
     assert statuses[3] == {"cancelled"} and statuses[7] == {"expired"}
+    assert statuses[16] == {"cancelled"}  # not a second copy to the shared phone
+    assert "already has a microneedling treatment" in dict(report.errors)[12]
+    assert "already used by Cam Third (patient 3), Kim Shared" in dict(report.errors)[17]
     assert statuses[2] == {"pending"} and len(got["treatments"][got["lines"][2]][1]) == 6
     assert [row[0] for row in got["practitioners"]] == ["Dr New", "Dr Old"]
     practitioner_of = {line: got["treatments"][i][0][1] for line, i in got["lines"].items()}
     assert (practitioner_of[14], practitioner_of[15]) == ("Dr Old", "Dr New")
 
 
-def test_a_phone_registered_meanwhile_is_read_again_not_duplicated(
+def test_a_person_registered_meanwhile_on_the_same_phone_is_kept_not_renamed(
     engine: Engine, settings: Settings, database_url: str
 ) -> None:
-    """Another desk registers the same new patient between the import's read and its insert."""
+    """Another desk registers someone on the same phone between the import's read and its
+    insert: two people, each with their own name (a patient is a person, not a phone)."""
     other = make_engine(database_url)
     raced: list[str] = []
 
@@ -226,18 +241,17 @@ def test_a_phone_registered_meanwhile_is_read_again_not_duplicated(
     assert raced, "the import never inserted a patient"
     assert report.errors == [] and len(report.registered) == 1
     with engine.connect() as conn:
-        patients = list(conn.exec_driver_sql("SELECT name, language FROM patient"))
+        patients = list(conn.exec_driver_sql("SELECT name, language FROM patient ORDER BY id"))
         treatments = conn.exec_driver_sql("SELECT count(*) FROM treatment").scalar()
-        messages = conn.exec_driver_sql("SELECT count(*) FROM outbound_message").scalar()
-    assert [tuple(p) for p in patients] == [("Cam New", "en")]  # the import's row came last
-    assert (treatments, messages) == (2, 3 + 6)
+    assert [tuple(p) for p in patients] == [("Front Desk", "fr"), ("Cam New", "en")]
+    assert treatments == 2
 
 
 def test_a_file_the_csv_reader_cannot_read_writes_nothing(
     engine: Engine, settings: Settings
 ) -> None:
     huge = "x" * (csv.field_size_limit() + 1)
-    text = f"{HEADER}\n{ROWS[0]}\n{huge},613-555-0199,,,,,,\n"
+    text = f"{HEADER}\n{ROWS[0]}\n{huge},613-555-0199,,,,,,,\n"
     with pytest.raises(CsvFormatError, match="line 3"):
         import_csv(io.StringIO(text, newline=""), engine, settings=settings, now=NOW)
     with engine.connect() as conn:
@@ -275,12 +289,13 @@ def plan_for(performed_at: datetime) -> list[PlannedMessage]:
 def test_a_rows_status_is_opt_out_then_expiry_then_pending(
     performed_at: datetime, opted_out: bool, expected: list[tuple[str, str | None, str | None]]
 ) -> None:
-    rows = outbox_rows(plan_for(performed_at), "sms", opted_out=opted_out, now=NOW)
+    blocked = {"sms"} if opted_out else set()
+    rows = outbox_rows(plan_for(performed_at), "sms", opted_out=blocked, now=NOW)
     assert [(r.status, r.error_code, r.last_error) for r in rows] == expected
 
 
 def test_both_channels_give_each_step_on_sms_then_email() -> None:
-    rows = outbox_rows(plan_for(NOW), "both", opted_out=False, now=NOW)
+    rows = outbox_rows(plan_for(NOW), "both", now=NOW)
     assert [(r.step, r.channel) for r in rows] == [
         (step, channel) for step in ("day1", "day3", "day7") for channel in ("sms", "email")
     ]
@@ -289,12 +304,16 @@ def test_both_channels_give_each_step_on_sms_then_email() -> None:
 def test_a_later_registration_keeps_what_it_leaves_blank() -> None:
     stored = PatientDetails("Ana Lima", "ana@example.com", "fr", "email")
     blank = TreatmentCreate(name="Ana Lima-Roy", phone="613-555-0124")
+    # The name changes only on staff's word (patient=same): never silently.
     assert updated_patient_details(stored, blank) == PatientDetails(
+        "Ana Lima", "ana@example.com", "fr", "sms"
+    )
+    assert updated_patient_details(stored, blank, rename=True) == PatientDetails(
         "Ana Lima-Roy", "ana@example.com", "fr", "sms"
     )
     given = TreatmentCreate(name="Ana", phone="613-555-0124", email="a@example.com", language="en")
     assert updated_patient_details(stored, given) == PatientDetails(
-        "Ana", "a@example.com", "en", "sms"
+        "Ana Lima", "a@example.com", "en", "sms"
     )
     assert new_patient_details(blank, default_language="fr") == PatientDetails(
         "Ana Lima-Roy", None, "fr", "sms"

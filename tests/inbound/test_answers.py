@@ -19,7 +19,7 @@ from scheduler.followups.registration import register_treatment
 from scheduler.inbound.answers import ANSWER_KINDS, AnswerKind, answer_kind, is_emergency
 from scheduler.inbound.notice_texts import SAMPLE_ANSWER, NoticeRenderer
 from scheduler.inbound.replies import IncomingReply, ReplyOutcome, receive_reply
-from scheduler.outbound.optout import opt_out
+from scheduler.outbound.optout import opt_out_patient
 from scheduler.settings import Settings
 from tests.support.settings import make_settings
 
@@ -223,7 +223,7 @@ def test_an_opted_out_patient_still_gets_the_safety_answer(
 
         found = session.exec(select(Patient)).one()
         assert found.id is not None
-        opt_out(session, found.id, now=NOW)
+        opt_out_patient(session, found.id, now=NOW)
     urgent = receive(engine, settings, "pus and fever", "SM" + "e1" * 16)
     assert urgent.answer and "911" in urgent.answer
     thanks = receive(engine, settings, "can I wear makeup?", "SM" + "e2" * 16)

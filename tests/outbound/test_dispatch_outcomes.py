@@ -13,7 +13,7 @@ from models.db import session_scope
 from scheduler.channels.base import DeliveryError, ErrorKind
 from scheduler.clock import SimulatedClock
 from scheduler.followups.registration import cancel_treatment
-from scheduler.outbound.optout import opt_in, opt_out
+from scheduler.outbound.optout import opt_in_patient, opt_out_patient
 from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
 from tests.fakes.scripted_channel import ScriptedChannel
@@ -27,6 +27,7 @@ from tests.support.dispatch import (
     register,
     rows,
 )
+from tests.support.optouts import opted_out_at
 
 
 def test_cancelled_treatment_sends_nothing_more(
@@ -80,12 +81,12 @@ def test_opt_out_stops_pending_messages_and_start_revives_them(
     with session_scope(engine) as session:
         patient = session.exec(select(Patient)).one()
         assert patient.id is not None
-        assert opt_out(session, patient.id, now=clock()) == 2
+        assert opt_out_patient(session, patient.id, now=clock()) == 2
     clock.advance(timedelta(days=2))
     d.run_pass()
     assert len(channel.sent) == 1
     with session_scope(engine) as session:
-        assert opt_in(session, patient.id, now=clock()) == 2
+        assert opt_in_patient(session, patient.id, now=clock()) == 2
     d.run_pass()
     assert [m.outbox_id for m in channel.sent][1:] == [by_step(engine, "day3")[0].id]
 
@@ -193,7 +194,8 @@ def test_carrier_opt_out_opts_the_patient_out(
     report = d.run_pass()
     assert (report.failed, report.cancelled) == (1, 2)
     with Session(engine) as session:
-        assert session.exec(select(Patient)).one().opted_out_at == DAY1
+        number = session.exec(select(Patient)).one().phone
+    assert opted_out_at(engine, "sms", number) == DAY1
     assert [r.status for r in rows(engine)] == ["failed", "cancelled", "cancelled"]
 
 

@@ -14,7 +14,7 @@ from scheduler.channels.base import DeliveryError, ErrorKind
 from scheduler.clock import SimulatedClock
 from scheduler.followups.registration import cancel_treatment
 from scheduler.outbound.dispatch import Dispatcher
-from scheduler.outbound.optout import opt_out
+from scheduler.outbound.optout import opt_out_patient
 from scheduler.outbound.outbox import MessageNotFound, resend_message
 from scheduler.outbound.render import MessageRenderer
 from scheduler.settings import Settings
@@ -127,7 +127,7 @@ def test_no_resend_to_an_opted_out_patient(engine: Engine, treatment: tuple[int,
     assert row.id is not None
     set_status(engine, row.id, OutboxStatus.UNDELIVERED, at=DAY1)
     with session_scope(engine) as s:
-        opt_out(s, treatment[0], now=DAY1)
+        opt_out_patient(s, treatment[0], now=DAY1)
     with pytest.raises(ValueError, match="opted out"):
         resend(engine, row.id, DAY1)
     assert reload(engine, row.id).status == OutboxStatus.UNDELIVERED

@@ -18,7 +18,7 @@ from models import Alert, InboundMessage, OutboundMessage, OutboxStatus
 from models.db import session_scope
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import cancel_treatment, register_treatment
-from scheduler.outbound.optout import opt_out
+from scheduler.outbound.optout import opt_out_patient
 from scheduler.settings import Settings
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -140,7 +140,7 @@ def build_clinic(engine: Engine, settings: Settings) -> Clinic:
         leex, t_leex, _ = register(s, settings, name="LeeXSmith", phone="613-555-0105")
         assert roy is not None and chen is not None
         cancel_treatment(s, t_lee, now=PERFORMED + timedelta(hours=2))
-        opt_out(s, ana, now=PERFORMED + timedelta(hours=3))
+        opt_out_patient(s, ana, now=PERFORMED + timedelta(hours=3))
 
         base = DAY1 - timedelta(hours=6)
         replies = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
@@ -29,8 +29,9 @@ class PatientPublic(PatientBase):
     id: int
     consent_source: str
     consent_at: UTCTime
-    opted_out_at: UTCTime | None
     created_at: UTCTime
+    # The media whose address (this patient's phone or email) asked for no more follow-ups.
+    opted_out: list[str] = Field(default_factory=list)
 
 
 class PatientBrief(PublicModel):
@@ -180,8 +181,10 @@ def _practitioner(practitioner: Practitioner | None) -> PractitionerPublic | Non
     return PractitionerPublic.model_validate(practitioner) if practitioner is not None else None
 
 
-def patient_public(patient: Patient) -> PatientPublic:
-    return PatientPublic.model_validate(patient)
+def patient_public(patient: Patient, opted_out: Collection[str] = ()) -> PatientPublic:
+    found = PatientPublic.model_validate(patient)
+    found.opted_out = sorted(opted_out)
+    return found
 
 
 def message_public(message: OutboundMessage) -> MessagePublic:
@@ -197,10 +200,10 @@ def treatment_public(treatment: TreatmentRowModel) -> TreatmentPublic:
     return TreatmentPublic.model_validate(treatment)
 
 
-def treatment_item(row: queries.TreatmentRow) -> TreatmentListItem:
+def treatment_item(row: queries.TreatmentRow, opted_out: Collection[str] = ()) -> TreatmentListItem:
     return TreatmentListItem(
         **treatment_public(row.treatment).model_dump(),
-        patient=patient_public(row.patient),
+        patient=patient_public(row.patient, opted_out),
         practitioner=_practitioner(row.practitioner),
     )
 
@@ -210,10 +213,11 @@ def treatment_detail(
     patient: Patient,
     practitioner: Practitioner | None,
     messages: Sequence[OutboundMessage],
+    opted_out: Collection[str] = (),
 ) -> TreatmentDetailPublic:
     return TreatmentDetailPublic(
         **treatment_public(treatment).model_dump(),
-        patient=patient_public(patient),
+        patient=patient_public(patient, opted_out),
         practitioner=_practitioner(practitioner),
         messages=[message_public(m) for m in messages],
     )

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from models import Practitioner, TreatmentStatus
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import RegistrationError, cancel_treatment, register_treatment
+from scheduler.outbound.optout import opted_out_by_patient, opted_out_media
 from scheduler.staff import audit, queries
 from scheduler.web.api import models as m
 from scheduler.web.api.auth import ActorDep, api_router
@@ -65,7 +66,8 @@ def create_treatment(
     )
     practitioner_id = done.treatment.practitioner_id
     practitioner = db.get(Practitioner, practitioner_id) if practitioner_id else None
-    detail = m.treatment_detail(done.treatment, done.patient, practitioner, done.messages)
+    blocked = opted_out_media(db, done.patient)
+    detail = m.treatment_detail(done.treatment, done.patient, practitioner, done.messages, blocked)
     return m.TreatmentCreated(**detail.model_dump(), warnings=done.warnings)
 
 
@@ -94,7 +96,8 @@ def list_treatments(
     found = queries.list_treatments(db, filters, page=page)
     target = audit.patient_target(patient_id)
     audit_call(db, request, actor=actor, action="list_treatments", target=target, now=clock())
-    return m.page_of(found, m.treatment_item)
+    blocked = opted_out_by_patient(db, [row.patient for row in found.items])
+    return m.page_of(found, lambda row: m.treatment_item(row, blocked.get(row.patient.id or 0, ())))
 
 
 @router.get("/treatments/{treatment_id}", tags=["treatments"], responses={404: {}})
@@ -114,7 +117,10 @@ def get_treatment(
         detail=f"treatment:{treatment_id}",
         now=clock(),
     )
-    return m.treatment_detail(found.treatment, found.patient, found.practitioner, found.messages)
+    blocked = opted_out_media(db, found.patient)
+    return m.treatment_detail(
+        found.treatment, found.patient, found.practitioner, found.messages, blocked
+    )
 
 
 @router.post("/treatments/{treatment_id}/cancel", tags=["treatments"], responses={404: {}})
@@ -157,4 +163,5 @@ def search_patients(
     """Patients by name (ignoring case and accents) or phone digits; newest first without q."""
     found = queries.search_patients(db, q, limit=limit)
     audit_call(db, request, actor=actor, action="search_patients", target=None, now=clock())
-    return [m.patient_public(p) for p in found]
+    blocked = opted_out_by_patient(db, found)
+    return [m.patient_public(p, blocked.get(p.id or 0, ())) for p in found]

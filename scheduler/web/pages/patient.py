@@ -13,7 +13,7 @@ from models import Alert, InboundMessage, OutboundMessage, Treatment
 from scheduler.clock import Clock
 from scheduler.followups.registration import RegistrationError, cancel_treatment
 from scheduler.inbound.replies import mark_handled
-from scheduler.outbound.optout import opt_in, opt_out
+from scheduler.outbound.optout import opt_in_patient, opt_out_patient
 from scheduler.outbound.outbox import resend_message
 from scheduler.staff import audit
 from scheduler.staff.timeline import patient_timeline
@@ -216,7 +216,7 @@ def _opt(
 ) -> Response:
     now = clock()
     try:
-        changed = (opt_out if out else opt_in)(db, patient_id, now=now)
+        changed = (opt_out_patient if out else opt_in_patient)(db, patient_id, now=now)
     except LookupError as exc:
         db.rollback()
         raise HTTPException(status_code=404, detail="No such patient") from exc

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from models import OutboxStatus, Patient, Treatment
 from scheduler.clock import SimulatedClock
-from scheduler.outbound.optout import opt_out
+from scheduler.outbound.optout import opt_out_patient
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 from tests.support.api import AUTH, TOKEN, audit_rows
@@ -101,15 +101,32 @@ def test_registering_again_reuses_the_patient_and_warns_if_opted_out(
 ) -> None:
     first = client.post("/api/treatments", json=ANA).json()
     with Session(engine) as s:
-        opt_out(s, first["patient_id"], now=DAY1)
+        opt_out_patient(s, first["patient_id"], now=DAY1)
         s.commit()
-    second = client.post("/api/treatments", json={**ANA, "name": "Ana Lima-Souza"})
+    # Another name on a known phone: refused, naming who the phone belongs to; nothing written.
+    renamed = {**ANA, "name": "Ana Lima-Souza", "performed_at": "2026-11-23T14:00"}
+    refused = client.post("/api/treatments", json=renamed)
+    assert refused.status_code == 422
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "phone"]
+    assert f"already used by Ana Lima (patient {first['patient_id']})" in error["msg"]
+    # Staff say it is the same person: renamed, and the opt-out still holds.
+    second = client.post("/api/treatments", json={**renamed, "patient": "same"})
     assert second.status_code == 201
     again = second.json()
     assert again["patient_id"] == first["patient_id"]
     assert again["patient"]["name"] == "Ana Lima-Souza"
+    assert again["patient"]["opted_out"] == ["sms"]  # Ana gave no email
     assert {m["status"] for m in again["messages"]} == {"cancelled"}
     assert any("opted out" in w for w in again["warnings"])
+    # The same treatment again that day: refused with the existing id, unless forced.
+    twice = client.post("/api/treatments", json={**renamed, "patient": "same"})
+    assert twice.status_code == 422
+    [error] = twice.json()["detail"]
+    assert error["loc"] == ["body", "force"]
+    assert f"(treatment {again['id']})" in error["msg"]
+    forced = client.post("/api/treatments", json={**renamed, "patient": "same", "force": True})
+    assert forced.status_code == 201
 
 
 @pytest.mark.parametrize(
