@@ -179,7 +179,6 @@ class Seeder:
             "preferred_channel": "sms",
             "consent_source": "in-clinic",
             "consent_at": NOW - timedelta(days=1),
-            "opted_out_at": None,
             "created_at": NOW - timedelta(days=1),
         }
 
