@@ -105,10 +105,11 @@ def choose_patient(request: TreatmentCreate, known: Sequence[KnownPatient]) -> I
             f"patient: {len(known)} patients use this phone ({_listed(known)}); "
             "say which one with patient=<id>"
         )
-    raise RegistrationError(
+    raise PhoneInUse(
         f"phone: already used by {_listed(known)}; if this is the same person, register with "
         "patient=same (their name becomes the one given here); for another person sharing "
-        "this phone, patient=new"
+        "this phone, patient=new",
+        known,
     )
 
 
@@ -132,10 +133,11 @@ def duplicate_of(
     return next((t for t in earlier if t.kind == request.kind and t.treated_on == treated_on), None)
 
 
-def duplicate_error(name: str, found: EarlierTreatment) -> RegistrationError:
-    return RegistrationError(
+def duplicate_error(name: str, found: EarlierTreatment) -> DuplicateTreatment:
+    return DuplicateTreatment(
         f"force: {name} already has a {found.kind} treatment on {found.treated_on} "
-        f"(treatment {found.id}); register again with force to add a second one that day"
+        f"(treatment {found.id}); register again with force to add a second one that day",
+        found,
     )
 
 
@@ -194,3 +196,19 @@ def outbox_rows(
                 )
             )
     return rows
+
+
+class PhoneInUse(RegistrationError):
+    """The phone is other patients'; staff must say whether this is one of them or not."""
+
+    def __init__(self, message: str, known: Sequence[KnownPatient]) -> None:
+        super().__init__(message)
+        self.known = list(known)
+
+
+class DuplicateTreatment(RegistrationError):
+    """The same patient, kind and local date are registered already; `force` registers again."""
+
+    def __init__(self, message: str, earlier: EarlierTreatment) -> None:
+        super().__init__(message)
+        self.earlier = earlier

@@ -14,14 +14,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from models.vocabulary import LANGUAGES
+from scheduler.channels.media import ALL_PARTS
 from scheduler.contacts import display_phone
 from scheduler.followups.plan import KINDS
 from scheduler.followups.practitioners import unreachable_practitioners
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.ops.runtime import StartupError, describe_db_error
 from scheduler.ops.verdicts import CheckResult, fail, listing, ok, warn
-from scheduler.outbound.render import SAMPLE_CONTEXT, MessageContext, MessageRenderer
+from scheduler.outbound.render import SAMPLE_CONTEXT, MessageContext, MessageRenderer, RenderError
 from scheduler.settings import Settings
+from scheduler.staff.snippets import SnippetError, load_snippets
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,32 @@ def startup_checks(
     """Every check the service needs to pass before it may start (`engine`: its database)."""
     return [
         check_message_templates(settings, renderer),
+        check_staff_templates(renderer),
         check_notice_templates(notices),
         check_paging(settings, engine),
     ]
+
+
+def check_staff_templates(renderer: MessageRenderer) -> CheckResult:
+    """The frame of messages staff write, and their quick answers, in every language."""
+    name = "staff messages"
+    problems: list[str] = []
+    for language in LANGUAGES:
+        for part in ALL_PARTS:
+            try:
+                text = renderer.staff_part(language, part, SAMPLE_CONTEXT, "Sample answer.")
+            except RenderError as exc:
+                problems.append(str(exc))
+                continue
+            if part != "email_subject" and "Sample answer." not in text:
+                problems.append(f"staff/{language}/message.{part}.j2 leaves out the text")
+        try:
+            load_snippets(language)
+        except SnippetError as exc:
+            problems.append(str(exc))
+    if problems:
+        return fail(name, listing(problems) + " (fix templates/staff/ or templates/snippets/)")
+    return ok(name, "the frame and the quick answers render in every language")
 
 
 def check_paging(settings: Settings, engine: Engine | None) -> CheckResult:

@@ -46,10 +46,16 @@ def compose(
     if address is None:
         raise ValueError(f"patient has no {spec.address_field} for {spec.name}")
     context = message_context(patient, settings)
-    parts = {
-        part: renderer.render_tidy(treatment.kind, row.step, patient.language, part, context)
-        for part in spec.parts
-    }
+    if row.body is not None:  # a message staff wrote, in the clinic's frame
+        parts = {
+            part: renderer.staff_part(patient.language, part, context, row.body)
+            for part in spec.parts
+        }
+    else:
+        parts = {
+            part: renderer.render_tidy(treatment.kind, row.step, patient.language, part, context)
+            for part in spec.parts
+        }
     message = OutgoingMessage(
         outbox_id=row.id,
         medium=spec.name,

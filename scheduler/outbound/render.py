@@ -126,7 +126,7 @@ def checkin_name(language: str, part: Part) -> str:
 
 
 def _autoescape(name: str | None) -> bool:
-    return name is not None and name.endswith(".email_html.j2")
+    return name is not None and name.endswith("email_html.j2")
 
 
 def _tidy_lines(text: str) -> str:
@@ -184,6 +184,20 @@ class MessageRenderer:
     ) -> str:
         """Render one part as it is sent: a subject on one line, bodies without stray blanks."""
         return tidy(part, self.render_part(kind, step, language, part, ctx))
+
+    def staff_part(self, language: str, part: Part, ctx: MessageContext, body: str) -> str:
+        """One part of a message staff wrote: their text in the clinic's frame (greeting,
+        signature, footer), from `templates/staff/<lang>/message.<part>.j2`."""
+        name = f"staff/{language}/message.{part}.j2"
+        try:
+            rendered = self._env.get_template(name).render(
+                {**dataclasses.asdict(ctx), "body": body}
+            )
+        except TemplateNotFound as exc:
+            raise MessageTemplateNotFound(name, self.templates_dir) from exc
+        except TemplateError as exc:
+            raise RenderError(f"{name}: {type(exc).__name__}: {exc.message}") from exc
+        return tidy(part, rendered)
 
     def sms(self, kind: str, step: str, language: str, ctx: MessageContext) -> RenderedSms:
         """Render an SMS body and count its segments."""

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models import Alert, InboundMessage, OutboundMessage, Patient, Treatment
+from scheduler.outbound.optout import opted_out_media
 from scheduler.staff.queries import TreatmentRow, treatment_rows
 
 
@@ -33,6 +34,9 @@ class PatientTimeline:
     patient: Patient
     treatments: list[TreatmentRow]
     entries: list[TimelineEntry] = field(default_factory=list)
+    opted_out: set[str] = field(default_factory=set)  # media whose address opted out
+    # Other patients reached at this one's phone or email: where a reply may be moved.
+    sharing: list[Patient] = field(default_factory=list)
 
 
 _KIND_ORDER = {EntryKind.MESSAGE: 0, EntryKind.REPLY: 1, EntryKind.ALERT: 2}
@@ -74,8 +78,16 @@ def patient_timeline(session: Session, patient_id: int) -> PatientTimeline | Non
         select(InboundMessage).where(col(InboundMessage.patient_id) == patient_id)
     ).all()
     alerts = session.exec(select(Alert).where(col(Alert.patient_id) == patient_id)).all()
+    same_address = col(Patient.phone) == patient.phone
+    if patient.email:
+        same_address = same_address | (func.lower(col(Patient.email)) == patient.email.casefold())
+    sharing = session.exec(
+        select(Patient).where(same_address, col(Patient.id) != patient_id).order_by(col(Patient.id))
+    ).all()
     return PatientTimeline(
         patient,
         [TreatmentRow(t, p, pr) for t, p, pr in treatments],
         merge_timeline(messages, replies, alerts),
+        opted_out_media(session, patient),
+        list(sharing),
     )

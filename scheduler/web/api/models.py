@@ -11,7 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from models import Alert, InboundMessage, OutboundMessage, Patient, PatientBase, Practitioner
 from models import Treatment as TreatmentRowModel
+from models.vocabulary import Medium
 from scheduler.outbound.outbox import MessageRow
+from scheduler.outbound.staff_messages import MAX_TEXT
 from scheduler.staff import queries
 
 T = TypeVar("T")
@@ -63,6 +65,19 @@ class MessagePublic(PublicModel):
     error_code: str | None
     last_error: str | None
     updated_at: UTCTime
+    body: str | None = None  # a message staff wrote (follow-ups come from their templates)
+    sent_by: str | None = None
+    reply_to_id: int | None = None
+
+
+class StaffMessageCreate(BaseModel):
+    """A message to a patient, written by staff; it goes through the outbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    channel: Medium
+    reply_to_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class MessageListItem(MessagePublic):

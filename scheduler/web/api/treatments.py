@@ -12,6 +12,7 @@ from models import Practitioner, TreatmentStatus
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import RegistrationError, cancel_treatment, register_treatment
 from scheduler.outbound.optout import opted_out_by_patient, opted_out_media
+from scheduler.outbound.staff_messages import StaffMessageError, queue_staff_message
 from scheduler.staff import audit, queries
 from scheduler.web.api import models as m
 from scheduler.web.api.auth import ActorDep, api_router
@@ -165,3 +166,47 @@ def search_patients(
     audit_call(db, request, actor=actor, action="search_patients", target=None, now=clock())
     blocked = opted_out_by_patient(db, found)
     return [m.patient_public(p, blocked.get(p.id or 0, ())) for p in found]
+
+
+@router.post(
+    "/patients/{patient_id}/messages",
+    tags=["patients"],
+    status_code=201,
+    responses={404: {}, 422: {}},
+)
+def write_to_patient(
+    patient_id: RowId,
+    body: m.StaffMessageCreate,
+    request: Request,
+    db: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+) -> m.MessagePublic:
+    """Queue a message staff wrote to the patient (same outbox, rate limit and opt-outs)."""
+    now = clock()
+    try:
+        message = queue_staff_message(
+            db,
+            patient_id,
+            body.text,
+            body.channel,
+            sent_by=actor,
+            now=now,
+            reply_to_id=body.reply_to_id,
+        )
+    except LookupError:
+        db.rollback()
+        not_found("patient", patient_id)
+    except StaffMessageError as exc:
+        db.rollback()
+        _field_error(str(exc))
+    audit_call(
+        db,
+        request,
+        actor=actor,
+        action="staff_message",
+        target=audit.patient_target(patient_id),
+        detail=f"message:{message.id} by {body.channel}",
+        now=now,
+    )
+    return m.message_public(message)

@@ -10,12 +10,17 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from models import Alert, InboundMessage, OutboundMessage, Treatment
+from models.tables import StaffUser
+from models.vocabulary import media_of
+from scheduler.channels.media import MEDIA, address_of
 from scheduler.clock import Clock
 from scheduler.followups.registration import RegistrationError, cancel_treatment
 from scheduler.inbound.replies import mark_handled
 from scheduler.outbound.optout import opt_in_patient, opt_out_patient
 from scheduler.outbound.outbox import resend_message
+from scheduler.outbound.staff_messages import MAX_TEXT
 from scheduler.staff import audit
+from scheduler.staff.snippets import load_snippets
 from scheduler.staff.timeline import patient_timeline
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
@@ -31,6 +36,8 @@ NOTICES = {
     "opted_out": "Patient opted out: {n} pending message(s) cancelled.",
     "opted_in": "Patient opted back in: {n} message(s) will be sent again.",
     "registered": "Treatment registered.",
+    "message_queued": "Message queued: it goes out at the next dispatch pass.",
+    "moved": "The reply (and its alert) now belong to this patient.",
 }
 
 
@@ -49,7 +56,28 @@ def timeline_page(
     done: str | None = None,
     n: int | None = None,
     error: str | None = None,
+    reply: int | None = None,
 ) -> Response:
+    written = {"reply_to": str(reply)} if reply is not None else {}
+    return timeline_response(
+        request, db, staff, clock, patient_id, done=done, n=n, error=error, written=written
+    )
+
+
+def timeline_response(
+    request: Request,
+    db: Session,
+    staff: StaffUser,
+    clock: Clock,
+    patient_id: int,
+    *,
+    done: str | None = None,
+    n: int | None = None,
+    error: str | None = None,
+    written: dict[str, str] | None = None,
+    write_error: str | None = None,
+) -> Response:
+    """The timeline page, audited as a view; `written` refills the message form."""
     timeline = patient_timeline(db, patient_id)
     if timeline is None:
         raise HTTPException(status_code=404, detail="No such patient")
@@ -61,12 +89,25 @@ def timeline_page(
         now=clock(),
     )
     db.commit()
+    patient = timeline.patient
+    reachable = [
+        medium
+        for medium in MEDIA
+        if address_of(patient, medium) is not None and medium not in timeline.opted_out
+    ]
+    default = next((m for m in media_of(patient.preferred_channel) if m in reachable), None)
     return render(
         request,
         "patient.html",
+        status_code=400 if write_error else 200,
         timeline=timeline,
         notice=notice_text(done, n),
         error=ERRORS.get(error or ""),
+        reachable=reachable,
+        written={"channel": default or "", "text": "", "reply_to": "", **(written or {})},
+        write_error=write_error,
+        snippets=load_snippets(patient.language),
+        max_text=MAX_TEXT,
     )
 
 

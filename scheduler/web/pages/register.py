@@ -12,6 +12,7 @@ from models import Patient
 from scheduler.followups.plan import KINDS
 from scheduler.followups.practitioners import list_practitioners
 from scheduler.followups.registration import RegistrationError, register_treatment
+from scheduler.followups.registration_rules import DuplicateTreatment, PhoneInUse
 from scheduler.settings import Settings
 from scheduler.staff import audit
 from scheduler.staff.queries import search_patients, treatment_detail
@@ -40,9 +41,13 @@ def _defaults(settings: Settings, now: datetime, patient: Patient | None) -> dic
         "performed_date": local.strftime("%Y-%m-%d"),
         "performed_time": local.strftime("%H:%M"),
         "practitioner": "",
+        "patient": "",
+        "force": "",
     }
     if patient is not None:
         values.update(
+            # Chosen from the search: this person, whatever the name field says next.
+            patient=str(patient.id),
             name=patient.name,
             phone=patient.phone,
             email=patient.email or "",
@@ -62,6 +67,8 @@ def _form_page(
     query: str = "",
     matches: list[Patient] | None = None,
     status_code: int = 200,
+    phone_in_use: PhoneInUse | None = None,
+    duplicate: DuplicateTreatment | None = None,
 ) -> Response:
     return render(
         request,
@@ -70,6 +77,8 @@ def _form_page(
         values=values,
         errors=errors or {},
         patient=patient,
+        phone_in_use=phone_in_use,
+        duplicate=duplicate,
         query=query,
         matches=matches,
         kinds=list(KINDS),
@@ -133,6 +142,23 @@ def register(
         now = clock()
         try:
             registered = register_treatment(db, parsed.request, settings=settings, now=now)
+        except PhoneInUse as exc:
+            db.rollback()
+            names = ", ".join(k.name for k in exc.known)
+            parsed.errors["patient"] = f"This phone is already {names}'s. Who is this patient?"
+            return _form_page(
+                request, db, parsed.values, errors=parsed.errors, status_code=400, phone_in_use=exc
+            )
+        except DuplicateTreatment as exc:
+            db.rollback()
+            found = exc.earlier
+            parsed.errors["force"] = (
+                f"A {found.kind} treatment on {found.treated_on} is already registered for this"
+                " patient. Tick the box to register a second one that day."
+            )
+            return _form_page(
+                request, db, parsed.values, errors=parsed.errors, status_code=400, duplicate=exc
+            )
         except RegistrationError as exc:
             db.rollback()
             field, message = registration_error(str(exc))

@@ -21,6 +21,8 @@ FIELDS = (
     "performed_date",
     "performed_time",
     "practitioner",
+    "patient",  # who this is when the phone is someone else's: same | new | a patient id
+    "force",  # register although this patient has this treatment on this date
 )
 CONSENT_SOURCES = {
     "in-clinic": "Signed in clinic",
@@ -93,6 +95,8 @@ def parse_register_form(form: Mapping[str, object]) -> ParsedForm:
     }
     data["consent_source"] = values["consent_source"] or "in-clinic"
     data["performed_at"] = performed_at
+    data["patient"] = values["patient"] or None
+    data["force"] = values["force"] in ("1", "on", "true")
     try:
         request = TreatmentCreate.model_validate(data)
     except ValidationError as exc:

@@ -5,11 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from scheduler.web.pages import alert, csv_upload, lists, login, patient, register, today
+from scheduler.web.pages import (
+    alert,
+    conversation,
+    csv_upload,
+    lists,
+    login,
+    patient,
+    register,
+    today,
+)
 from scheduler.web.pages.rendering import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
-for _part in (today, login, register, patient, alert, lists, csv_upload):
+for _part in (today, login, register, patient, conversation, alert, lists, csv_upload):
     router.include_router(_part.router)
 
 STATIC_PATH = "/static"

@@ -43,7 +43,7 @@ def api_routes() -> list[tuple[str, str]]:
     for route in [route for part in api.PARTS for route in part.router.routes]:
         assert isinstance(route, APIRoute)
         path = route.path.replace("{treatment_id}", "1").replace("{alert_id}", "1")
-        path = path.replace("{message_id}", "1")
+        path = path.replace("{message_id}", "1").replace("{patient_id}", "1")
         found.extend((method, path) for method in sorted(route.methods or ()))
     return found
 
@@ -59,6 +59,7 @@ EXPECTED_ROUTES = {
     ("GET", "/api/replies"),
     ("GET", "/api/alerts"),
     ("POST", "/api/alerts/1/ack"),
+    ("POST", "/api/patients/1/messages"),
 }
 
 
@@ -199,7 +200,8 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
             m,
             p.replace("{treatment_id}", "1")
             .replace("{alert_id}", "1")
-            .replace("{message_id}", "1"),
+            .replace("{message_id}", "1")
+            .replace("{patient_id}", "1"),
         )
         for m, p in paths
     }

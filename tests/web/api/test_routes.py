@@ -436,3 +436,38 @@ def test_nothing_is_written_by_reads_but_the_audit_row(
         "view_treatment",
     ]
     assert all(e.at == DAY1 and e.actor == "api-token" for e in audit_rows(engine))
+
+
+def test_write_to_a_patient_through_the_api(client: TestClient, engine: Engine) -> None:
+    created = client.post("/api/treatments", json=ANA).json()
+    patient_id = created["patient_id"]
+    path = f"/api/patients/{patient_id}/messages"
+    sent = client.post(path, json={"text": "Bonjour Ana, tout va bien?", "channel": "sms"})
+    assert sent.status_code == 201, sent.text
+    message = sent.json()
+    assert (message["body"], message["sent_by"], message["status"]) == (
+        "Bonjour Ana, tout va bien?",
+        "api-token",
+        "pending",
+    )
+    assert message["step"].startswith("staff-")
+    events = [e for e in audit_rows(engine) if e.action == "staff_message"]
+    assert [(e.actor, e.target) for e in events] == [("api-token", f"patient:{patient_id}")]
+
+    for body, field in [
+        ({"text": "", "channel": "sms"}, "text"),
+        ({"text": "x" * 1001, "channel": "sms"}, "text"),
+        ({"text": "Hi", "channel": "email"}, "channel"),  # Ana has no email
+        ({"text": "Hi", "channel": "fax"}, "channel"),
+    ]:
+        refused = client.post(path, json=body)
+        assert refused.status_code == 422, body
+        assert refused.json()["detail"][0]["loc"][-1] == field
+    with Session(engine) as s:
+        opt_out_patient(s, patient_id, now=DAY1)
+        s.commit()
+    opted_out = client.post(path, json={"text": "Hi", "channel": "sms"})
+    assert opted_out.status_code == 422
+    assert "opted out" in opted_out.json()["detail"][0]["msg"]
+    nobody = client.post("/api/patients/999999/messages", json={"text": "Hi", "channel": "sms"})
+    assert nobody.status_code == 404

@@ -360,3 +360,47 @@ def test_today_shows_a_new_urgent_alert_without_a_reload(browser: Browser, serve
     assert refused == []
     shoot(page, "today-live")
     context.close()
+
+
+def test_a_shared_phone_and_a_conversation_in_chromium(browser: Browser, served: Served) -> None:
+    from scheduler.followups.intake import TreatmentCreate
+    from scheduler.followups.registration import register_treatment
+
+    now = system_clock()
+    with session_scope(served.engine) as session:
+        request = TreatmentCreate(
+            name="Emily Chen", phone="613-555-0131", performed_at=now - timedelta(days=2)
+        )
+        register_treatment(session, request, settings=served.settings, now=now)
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, served.url)
+
+    # Marc shares Emily's phone: the page asks who he is instead of renaming her.
+    page.get_by_role("link", name="Register").first.click()
+    page.get_by_label("Full name").fill("Marc Chen")
+    page.get_by_label("Mobile number").fill("613-555-0131")
+    page.get_by_role("button", name="Register and schedule").click()
+    assert "already Emily Chen's. Who is this patient?" in page.locator("form.form").inner_text()
+    shoot(page, "register-shared-phone")
+    page.get_by_label("Another person who shares this phone").check()
+    page.get_by_role("button", name="Register and schedule").click()
+    page.wait_for_url(re.compile(r"/treatments/\d+\?done=registered$"))
+    with Session(served.engine) as session:
+        names = session.exec(select(Patient.name).order_by(col(Patient.id))).all()
+    assert names == ["Emily Chen", "Marc Chen"]
+
+    # Marc's reply lands on his timeline; staff answer it from a quick answer.
+    answer = served.signed_sms("+16135550131", "Is the redness normal?", "SMchat1")
+    assert answer.status_code == 200, answer.text
+    page.get_by_role("link", name="Marc Chen").click()
+    page.get_by_role("link", name="Answer").first.click()
+    page.get_by_role("button", name="This is normal").click()
+    assert "What you describe is normal" in page.get_by_label("Message").input_value()
+    shoot(page, "patient-write")
+    page.get_by_role("button", name="Send", exact=True).click()
+    assert "Message queued" in page.get_by_role("status").inner_text()
+    assert "message from " + EMAIL in page.locator(".timeline").inner_text()
+    assert "Answered by " + EMAIL in page.locator(".timeline").inner_text()
+    context.close()
