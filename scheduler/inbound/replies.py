@@ -29,6 +29,7 @@ from scheduler.inbound.notice_texts import Answer, NoticeRenderer
 from scheduler.inbound.triage import classify
 from scheduler.outbound.optout import opt_in, opt_out
 from scheduler.settings import Settings
+from scheduler.text_input import clean_body
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class IncomingReply:
     to_address: str | None = None
     media_urls: tuple[str, ...] = ()
     received_at: datetime | None = None
+    # False for an email the clinic's mail server did not authenticate (inbound/sender_auth.py).
+    sender_verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class ReplyOutcome:
     level: str
     alert_id: int | None
     answer: str | None
+    language: str | None = None  # the language of `answer`
 
 
 def receive_reply(
@@ -108,12 +112,19 @@ def receive_reply(
     staff_answer = _practitioner_ack(session, settings, reply, now=now, notices=notices)
     if staff_answer is not None:
         sender = None  # a practitioner's acknowledgement, not a patient's reply
-    verdict = classify(reply.body)
+    # Triage reads what is stored, never more: its time is bounded whatever was sent.
+    body = clean_body(reply.body, max_chars=MAX_BODY_CHARS)
+    verdict = classify(body)
     level = "routine" if staff_answer is not None else verdict.level
     keyword = None if staff_answer is not None else verdict.keyword
+    # An email nobody vouches for (unknown or unauthenticated sender) is stored and shown to
+    # staff, and that is all: no opt-out, no alert, no answer. Staff decide.
+    trusted = is_trusted(reply, sender)
     # Rendered before the INSERT: on SQLite the write lock is held from the INSERT to the commit,
     # so only database work goes in between (concurrent replies queue on that lock).
-    answer = staff_answer or _answer_text(settings, sender, keyword, level, notices)
+    answer = staff_answer or (
+        _answer_text(settings, sender, keyword, level, notices) if trusted else None
+    )
     reasons = json.dumps(list(verdict.reasons))
     values = {
         "patient_id": sender.patient_id if sender else None,
@@ -121,7 +132,7 @@ def receive_reply(
         "channel": reply.channel,
         "from_address": reply.from_address,
         "to_address": reply.to_address,
-        "body": reply.body[:MAX_BODY_CHARS],
+        "body": body,
         "media_urls": json.dumps(list(reply.media_urls)) if reply.media_urls else None,
         "provider_id": reply.provider_id,
         "keyword": keyword,
@@ -131,6 +142,7 @@ def receive_reply(
         "received_at": reply.received_at or now,
         "handled_at": now if staff_answer is not None else None,
         "handled_by": "system" if staff_answer is not None else None,
+        "sender_verified": trusted,
     }
     # Core statements on the session's connection: one INSERT … RETURNING instead of the ORM's
     # flush, identity map and a second UPDATE for the answer.
@@ -146,9 +158,9 @@ def receive_reply(
         return _replayed(session, seen)
 
     alert_id = None
-    if staff_answer is None and keyword is None and level in ALERT_LEVELS:
+    if trusted and staff_answer is None and keyword is None and level in ALERT_LEVELS:
         alert_id = _raise_alert(connection, inbound_id, sender, level, reasons, now=now)
-    if sender is not None and keyword in ("stop", "start"):
+    if trusted and sender is not None and keyword in ("stop", "start"):
         (opt_out if keyword == "stop" else opt_in)(session, sender.patient_id, now=now)
     session.commit()
     log.info(
@@ -159,7 +171,13 @@ def receive_reply(
         level,
         alert_id,
     )
-    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer)
+    language = sender.language if sender else settings.default_language
+    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer, language)
+
+
+def is_trusted(reply: IncomingReply, sender: _Sender | None) -> bool:
+    """Texts (signed by Twilio) always; an email only from a patient's address, authenticated."""
+    return reply.channel != Medium.EMAIL or (sender is not None and reply.sender_verified)
 
 
 def mark_handled(session: Session, inbound_id: int, *, by: str, now: datetime) -> InboundMessage:
