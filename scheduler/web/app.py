@@ -15,6 +15,7 @@ from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
 from scheduler.web import error_pages, health, metrics_endpoint, twilio_webhooks, unsubscribe_page
 from scheduler.web.api import router as api
+from scheduler.web.body_limit import BodyLimitMiddleware
 from scheduler.web.pages import router as staff_pages
 from scheduler.web.request_id import RequestIdMiddleware
 
@@ -53,6 +54,7 @@ def create_app(
     # One Jinja environment for the app: its compiled templates are reused by every reply.
     app.state.notices = NoticeRenderer()
     app.state.webhook_limiter = twilio_webhooks.db_limiter()
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     error_pages.install(app)
     app.include_router(health.router)
