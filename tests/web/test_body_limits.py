@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -52,7 +53,7 @@ def test_a_body_without_length_stops_being_read_past_the_cap(
     """16 MB sent in 64 KB chunks with no Content-Length: reading stops at the cap, then 413."""
     app = create_app(settings, engine)
     pulled = 0
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         nonlocal pulled
@@ -60,7 +61,7 @@ def test_a_body_without_length_stops_being_read_past_the_cap(
         more = pulled < 256
         return {"type": "http.request", "body": b"x" * CHUNK, "more_body": more}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {

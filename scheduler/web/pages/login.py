@@ -10,6 +10,7 @@ from scheduler.contacts import mask_email
 from scheduler.staff import audit
 from scheduler.staff.accounts import MAX_EMAIL_CHARS, authenticate, end_sessions
 from scheduler.staff.login_throttle import source_key
+from scheduler.text_input import clean_line
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 from scheduler.web.pages.rendering import render, safe_next, see_other
@@ -35,7 +36,8 @@ def login_page(request: Request, next: str = "/") -> Response:
 def login(
     request: Request, form: CsrfForm, db: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    email = str(form.get("email") or "").strip()
+    # Kept to what an address can be: the audit row stores the (masked) typed address.
+    email = clean_line(str(form.get("email") or ""), max_chars=MAX_EMAIL_CHARS)
     password = str(form.get("password") or "")
     target = safe_next(form.get("next"))
     now = clock()
