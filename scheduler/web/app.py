@@ -45,7 +45,16 @@ def create_app(
                 on_shutdown()
 
     life: Callable[[FastAPI], AbstractAsyncContextManager[None]] = lifespan
-    app = FastAPI(title="Aftercare", version="0.1.0", lifespan=life)
+    # API_DOCS=false: no /docs, /redoc or /openapi.json (the API still works).
+    docs = settings.api_docs
+    app = FastAPI(
+        title="Aftercare",
+        version="0.1.0",
+        lifespan=life,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
