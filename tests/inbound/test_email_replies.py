@@ -280,3 +280,32 @@ def test_without_required_authentication_the_patient_address_is_enough(
     deliver(dovecot, relaxed, job, raw_mail(URGENT, "<n1@mail.example>", auth=None))
     reply, alerts = stored(engine)
     assert reply.sender_verified and len(alerts) == 1 and len(smtp.received) == 1
+
+
+# --- hole 5: a huge mail costs what a small one does -------------------------------------------
+
+
+def test_an_8_mb_mail_is_read_and_triaged_only_up_to_its_bounds(
+    dovecot: DovecotServer,
+    mail_settings: Settings,
+    engine: Engine,
+    job: MailboxJob,
+    smtp: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Triage ran on the whole body (8 MB: 20 s holding the GIL, the web server stalled)."""
+    from scheduler.inbound import replies, triage
+
+    triaged: list[int] = []
+
+    def measured(text: str) -> triage.Triage:
+        triaged.append(len(text))
+        return triage.classify(text)
+
+    monkeypatch.setattr(replies, "classify", measured)
+    body = URGENT + ("pus and fever " * 10 + "\n") * 60_000  # 8.4 MB of text
+    dovecot.append(raw_mail(body, "<big1@mail.example>"), folder=mail_settings.imap_folder)
+    job()
+    reply, alerts = stored(engine)
+    assert triaged == [len(reply.body)] and len(reply.body) <= 10_000
+    assert reply.level == "urgent" and len(alerts) == 1
