@@ -51,6 +51,7 @@ class BodyLimitMiddleware:
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             status = 413 if declared.isdigit() else 400
+            _count_webhook(scope, status)
             await _plain(
                 send, status, b"request body too large" if status == 413 else b"bad length"
             )
@@ -63,11 +64,22 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    # Raised inside the route's body parsing: the app's handlers answer 413.
+                    # Raised inside the route's body parsing: the app's handlers answer 413
+                    # (and the webhook routes count it as too_large themselves).
                     raise _too_large(limit)
             return message
 
         await self.app(scope, capped, send)
+
+
+def _count_webhook(scope: Scope, status: int) -> None:
+    """A webhook refused here still shows in aftercare_webhook_requests_total."""
+    path = scope["path"]
+    app = scope.get("app")
+    metrics = getattr(getattr(app, "state", None), "metrics", None)
+    endpoint = path.rsplit("/", 1)[-1]
+    if path.startswith("/webhooks/twilio/") and endpoint in ("sms", "status") and metrics:
+        metrics.webhook(endpoint, "too_large" if status == 413 else "bad_request")
 
 
 async def _plain(send: Send, status: int, text: bytes) -> None:

@@ -92,3 +92,10 @@ def test_a_body_without_length_stops_being_read_past_the_cap(
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     assert status == 413
     assert pulled * CHUNK <= limit_for(path) + CHUNK
+
+
+def test_a_refused_webhook_is_still_counted(settings: Settings, engine: Engine) -> None:
+    with TestClient(create_app(settings, engine)) as client:
+        client.post("/webhooks/twilio/sms", content=b"x" * (65 * KB))
+        scraped = client.get("/metrics").text
+    assert 'aftercare_webhook_requests_total{endpoint="sms",outcome="too_large"} 1.0' in scraped
