@@ -16,16 +16,25 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine for `DATABASE_URL`; `postgresql://` URLs use psycopg 3."""
+    """Create the engine for `DATABASE_URL`; `postgresql://` URLs use psycopg 3.
+
+    `hide_parameters`: a database error's text (logged with its traceback) never carries the
+    statement's values, which are patients' names, numbers and messages.
+    """
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if is_sqlite(url):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

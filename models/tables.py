@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlmodel import Field, SQLModel
 
@@ -164,6 +165,11 @@ class InboundMessage(SQLModel, table=True):
     )
     answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     answered_by: str | None = Field(default=None, max_length=320)
+    # False: an email from an unknown or unauthenticated sender ("unverified sender"); nothing
+    # was done on its word (no opt-out, no alert, no answer).
+    sender_verified: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
 
 
 class Alert(SQLModel, table=True):
@@ -223,3 +229,27 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=50)  # e.g. view_timeline, register, cancel, ack_alert
     target: str | None = Field(default=None, max_length=100)  # e.g. "patient:12"
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class PageLog(SQLModel, table=True):
+    """One page (or the summary that replaces pages past the hourly limit) sent to a recipient."""
+
+    __tablename__ = "page_log"
+    __table_args__ = (Index("ix_page_log_recipient_at", "recipient", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=100)  # "practitioner:12" or "oncall"
+    kind: str = Field(max_length=10)  # page | summary
+    alert_id: int | None = None
+    at: datetime = Field(sa_column=_ts())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins from one client address, across accounts; past a few it waits."""
+
+    __tablename__ = "login_throttle"
+
+    source: str = Field(sa_column=Column(String(100), primary_key=True))  # "ip:203.0.113.9"
+    failures: int = 0
+    window_start: datetime = Field(sa_column=_ts())
+    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     routine_auto_reply: bool = False
     staff_session_hours: float = Field(default=12.0, gt=0)
 
+    # Security: what is trusted and what is not (docs/deploy.md, "Security model").
+    email_require_auth: bool = True
+    email_authserv_id: str = ""
+    page_limit_per_hour: int = Field(default=6, ge=1)
+    metrics_token: SecretStr = SecretStr("")
+    api_docs: bool = True
+
+    @field_validator("email_authserv_id")
+    @classmethod
+    def _authserv_id(cls, value: str) -> str:
+        return value.strip().lower()
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:

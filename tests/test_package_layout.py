@@ -22,7 +22,7 @@ LAYERS = [
     "service",
     "cli",
 ]
-FOUNDATION = {"settings", "clock", "contacts", "shipped"}
+FOUNDATION = {"settings", "clock", "contacts", "shipped", "text_input"}
 
 
 def _layer(module: str) -> str | None:

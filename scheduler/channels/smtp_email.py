@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import TYPE_CHECKING, Literal
 
 from scheduler.channels.base import DeliveryError, ErrorKind, OutgoingMessage
+from scheduler.channels.email_headers import has_control, header_text, msg_id
 from scheduler.contacts import mask_email as mask_address
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ _RESERVED = frozenset(
     {"from", "to", "cc", "bcc", "sender", "subject", "date", "message-id", "mime-version"}
 )
 _ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,76}")
+_MSG_ID_LISTS = frozenset({"in-reply-to", "references"})
+MAX_HEADER_CHARS = 900  # one header field stays under SMTP's 998-character line limit
 _URI = re.compile(r"[!-~]+")  # printable ASCII, no spaces: safe inside <...> unfolded
 
 
@@ -144,7 +148,7 @@ class SmtpChannel:
             recipient = to.addresses[0].addr_spec
             if not _ADDRESS.fullmatch(recipient):
                 raise ValueError("the recipient address is malformed")
-            email["Subject"] = message.subject or ""
+            email["Subject"] = _safe_value("Subject", message.subject or "")
             email["Date"] = format_datetime(datetime.now(UTC))
             email["Message-ID"] = make_msgid(domain=self._domain)
             # RFC 3834: tells vacation responders not to answer (their replies would flood reply
@@ -163,7 +167,7 @@ class SmtpChannel:
                 if name.lower() in _RESERVED:
                     raise ValueError(f"header {name!r} is set by the channel")
                 del email[name]
-                email[name] = value
+                email[name] = _safe_value(name, value)
             email.set_content(message.text)
             if message.html:
                 email.add_alternative(message.html, subtype="html")
@@ -259,6 +263,21 @@ class SmtpChannel:
         if self._password:
             text = text.replace(self._password, "***")
         return " ".join(text.split())[:300]
+
+
+def _safe_value(name: str, value: str) -> str:
+    """A header value rebuilt: msg-id lists must be valid ids, the rest one line without `=?`
+    (the email package would decode an encoded-word in it again, CR/LF included)."""
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"header name {name!r} is not a plain field name")
+    if has_control(value):
+        raise ValueError(f"{name} must be one line without control characters")
+    if name.lower() in _MSG_ID_LISTS:
+        ids = [msg_id(item) for item in value.split()]
+        if not ids or None in ids:
+            raise ValueError(f"{name} must be a list of valid <msg-id>s")
+        return " ".join(str(item) for item in ids)
+    return header_text(value, max_chars=MAX_HEADER_CHARS)
 
 
 def _hang_up(client: smtplib.SMTP, polite: bool) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from models.vocabulary import LANGUAGES, ChannelChoice, Language, Medium, media_of
 from scheduler.contacts import normalize_email, normalize_phone
 from scheduler.followups.plan import KINDS
+from scheduler.text_input import control_character_problem
 
 
 class TreatmentCreate(BaseModel):
@@ -31,6 +32,14 @@ class TreatmentCreate(BaseModel):
     # Register again although this patient has this kind of treatment on this date already.
     force: bool = False
 
+    @field_validator("name", "practitioner", "consent_source")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        problem = control_character_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
@@ -44,8 +53,9 @@ class TreatmentCreate(BaseModel):
     @field_validator("language", mode="before")
     @classmethod
     def _language(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip().lower() or None
+        if not isinstance(value, str):
+            return value  # None, or a wrong type the field's own check names
+        value = value.strip().lower() or None
         if value is not None and value not in LANGUAGES:
             raise ValueError(f"unknown language {value!r} (use {_either(LANGUAGES)})")
         return value
@@ -53,8 +63,9 @@ class TreatmentCreate(BaseModel):
     @field_validator("channel", mode="before")
     @classmethod
     def _channel(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip().lower() or ChannelChoice.SMS
+        if not isinstance(value, str):
+            return value
+        value = value.strip().lower() or ChannelChoice.SMS
         if value not in tuple(ChannelChoice):
             raise ValueError(f"unknown channel {value!r} (use {_either(tuple(ChannelChoice))})")
         return value
@@ -83,8 +94,9 @@ class TreatmentCreate(BaseModel):
     @field_validator("kind", mode="before")
     @classmethod
     def _kind(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip().lower() or "microneedling"
+        if not isinstance(value, str):
+            return value  # a dict here was hashed against KINDS: a 500 instead of a 422
+        value = value.strip().lower() or "microneedling"
         if value not in KINDS:
             raise ValueError(f"unknown treatment kind {value!r} (known: {', '.join(KINDS)})")
         return value

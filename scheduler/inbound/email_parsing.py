@@ -14,6 +14,10 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
+from scheduler.inbound.sender_auth import HEADER as AUTH_RESULTS
+from scheduler.inbound.sender_auth import sender_authenticated
+from scheduler.text_input import clean_body, clean_line
+
 # Why a mail is automatic (RFC 3834 Auto-Submitted, the older Precedence convention, bounces
 # and read receipts): answering or triaging those would loop or raise false alerts.
 _AUTO_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
@@ -32,6 +36,12 @@ _HEADER_NEXT = re.compile(
     r"^\*?(sent|date|to|cc|subject|envoyé|à|a|objet) ?:\*?( |$)", re.IGNORECASE
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Work is bounded by what is kept, not by what was sent: a part's text is cut before the quote
+# and HTML passes (both linear, but not free on megabytes), the reply before storage and triage.
+MAX_PART_CHARS = 200_000
+MAX_TEXT_CHARS = 10_000
+MAX_ID_CHARS = 250  # the stored provider id is 255 characters
+MAX_ADDRESS_CHARS = 254  # RFC 5321's limit; the columns hold 320
 
 
 class UnreadableEmail(ValueError):
@@ -49,6 +59,8 @@ class IncomingEmail:
     text: str
     attachments: tuple[str, ...]
     received_at: datetime
+    # The clinic's mail server passed DKIM, SPF or DMARC for the From domain (sender_auth.py).
+    sender_authenticated: bool = False
 
 
 def parse_message(raw: bytes) -> EmailMessage:
@@ -77,7 +89,9 @@ def is_automatic(message: EmailMessage) -> bool:
     return sender.partition("@")[0] in _BOUNCE_SENDERS
 
 
-def to_incoming(message: EmailMessage, raw: bytes, *, now: datetime) -> IncomingEmail:
+def to_incoming(
+    message: EmailMessage, raw: bytes, *, now: datetime, authserv_id: str = ""
+) -> IncomingEmail:
     """The reply as data; raises UnreadableEmail when it names no sender."""
     sender = _address(message, "From")
     if sender is None:
@@ -89,8 +103,9 @@ def to_incoming(message: EmailMessage, raw: bytes, *, now: datetime) -> Incoming
         html = message.get_body(preferencelist=("html",))
         text = _reply_of(html)
         body = html if text else body
-    message_id = (_raw_header(message, "Message-ID") or "").strip().strip("<>").strip()
-    if not message_id or any(ch.isspace() for ch in message_id):
+    message_id = clean_line(_raw_header(message, "Message-ID") or "", max_chars=10_000)
+    message_id = message_id.strip("<>").strip()
+    if not message_id or any(ch.isspace() for ch in message_id) or len(message_id) > MAX_ID_CHARS:
         # Replies are stored once per id, so a missing one must still be stable across polls.
         message_id = f"sha256-{hashlib.sha256(raw).hexdigest()[:32]}@aftercare.invalid"
     return IncomingEmail(
@@ -98,16 +113,24 @@ def to_incoming(message: EmailMessage, raw: bytes, *, now: datetime) -> Incoming
         from_address=sender,
         to_address=_recipient(message),
         subject=" ".join(_header_text(message, "Subject").split()),
-        text=text,
+        text=clean_body(text, max_chars=MAX_TEXT_CHARS),
         attachments=attachment_names(message, body),
         received_at=_received_at(message, now),
+        sender_authenticated=_one_sender(message)
+        and sender_authenticated(_all_raw(message, AUTH_RESULTS), sender, authserv_id),
     )
+
+
+def _one_sender(message: Message) -> bool:
+    """Exactly one From header naming exactly one address: anything else is not vouched for."""
+    values = _all_raw(message, "From")
+    return len(values) == 1 and len(getaddresses(values)) == 1
 
 
 def _reply_of(part: Message | None) -> str:
     if not isinstance(part, EmailMessage):
         return ""
-    content = _text_of(part)
+    content = _text_of(part)[:MAX_PART_CHARS]
     if part.get_content_subtype() == "html":
         content = html_to_text(content)
     return reply_text(content)
@@ -283,6 +306,15 @@ def _raw_header(message: Message, name: str) -> str | None:
     return None
 
 
+def _all_raw(message: Message, name: str) -> list[str]:
+    """Every value of a header, top first, as raw text."""
+    return [
+        _unsurrogate(" ".join(str(value).split()))
+        for key, value in message.raw_items()
+        if key.lower() == name.lower()
+    ]
+
+
 def _unsurrogate(text: str) -> str:
     # BytesParser keeps undeclared 8-bit bytes (raw UTF-8 headers) as surrogate escapes.
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -307,7 +339,8 @@ def _address(message: Message, name: str) -> str | None:
         return None
     for _display, address in getaddresses([value]):
         local, at, domain = address.strip().lower().rpartition("@")
-        if at and local and domain and not any(ch.isspace() for ch in address.strip()):
+        spaced = any(ch.isspace() or ch < " " for ch in address.strip())
+        if at and local and domain and not spaced and len(address) <= MAX_ADDRESS_CHARS:
             return f"{local}@{domain}"
     return None
 

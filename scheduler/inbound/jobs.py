@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from models.vocabulary import Medium
 from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
+from scheduler.channels.email_headers import plain_address, reply_subject, threading_headers
 from scheduler.clock import Clock
 from scheduler.contacts import mask_address
 from scheduler.inbound.alerts import AlertNotifier
@@ -75,6 +76,7 @@ class MailboxJob:
             provider_id=mail.message_id,
             to_address=mail.to_address,
             received_at=mail.received_at,
+            sender_verified=mail.sender_authenticated or not self.settings.email_require_auth,
         )
         with Session(self.engine, expire_on_commit=False) as session:
             outcome = receive_reply(
@@ -86,18 +88,24 @@ class MailboxJob:
                 pager=lambda alert_id: self.notifier.page_now(alert_id, now=self.clock()),
             )
         if outcome.answer and not outcome.duplicate:
-            self._answer(mail, outcome.answer)
+            self._answer(mail, outcome.answer, outcome.language or self.settings.default_language)
 
-    def _answer(self, mail: IncomingEmail, text: str) -> None:
-        subject = mail.subject if mail.subject.lower().startswith("re:") else f"Re: {mail.subject}"
+    def _answer(self, mail: IncomingEmail, text: str, language: str) -> None:
+        # Built from scratch: nothing of the inbound headers is copied (channels/email_headers).
+        to = plain_address(mail.from_address)
+        if to is None:
+            masked = mask_address(mail.from_address)
+            log.warning("answer not sent: %s is not a plain address", masked)
+            return
         message = OutgoingMessage(
             outbox_id=0,
             medium=Medium.EMAIL,
-            to=mail.from_address,
+            to=to,
             text=text,
-            subject=subject.strip() or self.settings.clinic_name,
-            # IncomingEmail keeps the Message-ID without its angle brackets; headers need them.
-            headers={"In-Reply-To": f"<{mail.message_id}>", "References": f"<{mail.message_id}>"},
+            subject=reply_subject(
+                mail.subject, language=language, clinic_name=self.settings.clinic_name
+            ),
+            headers=threading_headers(mail.message_id),
         )
         try:
             self.channels[Medium.EMAIL].send(message)

@@ -43,6 +43,9 @@ DONE_KEYWORD = "$AftercareDone"
 # bounded batch; they stay unprocessed (unread) for staff, and are retried when time allows.
 UNREADABLE_KEYWORD = "$AftercareUnreadable"
 MAX_PER_POLL = 200
+# A mail is fetched up to this many bytes: the headers, the typed text and the attachments'
+# names fit with room to spare; a photo's bytes past it are never read (nor parsed).
+MAX_MAIL_BYTES = 1024 * 1024
 TIMEOUT_SECONDS = 30.0
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -94,7 +97,16 @@ def poll_mailbox(
             if raw is None:  # expunged by someone else since the search
                 continue
             counts["seen"] += 1
-            outcome = _process(client, uid, raw, marks, known_unreadable, handle, now=now)
+            outcome = _process(
+                client,
+                uid,
+                raw,
+                marks,
+                known_unreadable,
+                handle,
+                now=now,
+                authserv_id=settings.email_authserv_id,
+            )
             counts[outcome] += 1
     except (imaplib.IMAP4.error, OSError) as exc:
         detail = _scrub(str(exc), password) or type(exc).__name__
@@ -138,11 +150,14 @@ def _process(
     handle: Callable[[IncomingEmail], None],
     *,
     now: datetime,
+    authserv_id: str = "",
 ) -> str:
     try:
         message = parse_message(raw)
         automatic = is_automatic(message)
-        incoming = None if automatic else to_incoming(message, raw, now=now)
+        incoming = (
+            None if automatic else to_incoming(message, raw, now=now, authserv_id=authserv_id)
+        )
     except Exception as exc:  # the email package raises assorted errors on hostile input
         reason = str(exc) if isinstance(exc, UnreadableEmail) else type(exc).__name__
         if known_unreadable:
@@ -157,6 +172,8 @@ def _process(
         log.info("mail uid %s is an auto-reply or bounce: marked processed, not handled", uid)
         return "skipped"
     sender = mask_address(incoming.from_address)
+    if len(raw) >= MAX_MAIL_BYTES:
+        log.info("mail uid %s is larger than %s bytes: read up to there", uid, MAX_MAIL_BYTES)
     try:
         handle(incoming)
     except Exception as exc:  # one bad mail must not stop the others; it is retried next poll
@@ -307,8 +324,9 @@ def _search(client: imaplib.IMAP4, *criteria: str) -> list[str]:
 
 
 def _fetch(client: imaplib.IMAP4, uid: str) -> bytes | None:
-    # One mail per FETCH: photos make mails large, and memory must not grow with the batch.
-    status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
+    # One mail per FETCH, at most MAX_MAIL_BYTES of it: photos make mails large, and neither
+    # memory nor parsing time may grow with what a sender chose to send.
+    status, data = client.uid("FETCH", uid, f"(BODY.PEEK[]<0.{MAX_MAIL_BYTES}>)")
     if status != "OK":
         raise imaplib.IMAP4.error(f"FETCH of uid {uid} failed: {_text(data)}")
     for item in data:

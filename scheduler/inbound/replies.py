@@ -40,6 +40,7 @@ from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.triage import classify
 from scheduler.outbound.optout import opt_in_address, opt_out_address
 from scheduler.settings import Settings
+from scheduler.text_input import clean_body
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ class IncomingReply:
     to_address: str | None = None
     media_urls: tuple[str, ...] = ()
     received_at: datetime | None = None
+    # False for an email the clinic's mail server did not authenticate (inbound/sender_auth.py).
+    sender_verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class ReplyOutcome:
     alert_id: int | None
     answer: str | None
     paged: bool = False  # the urgent alert's page reached someone before the answer was chosen
+    language: str | None = None  # the language of `answer`
 
 
 # Pages an urgent alert now and says whether it reached anyone (AlertNotifier.page_now).
@@ -136,11 +140,16 @@ def receive_reply(
     staff_answer = _practitioner_ack(session, settings, reply, now=now, notices=notices)
     if staff_answer is not None:
         sender = None  # a practitioner's acknowledgement, not a patient's reply
-    verdict = classify(reply.body)
+    # Triage reads what is stored, never more: its time is bounded whatever was sent.
+    body = clean_body(reply.body, max_chars=MAX_BODY_CHARS)
+    verdict = classify(body)
     level = "routine" if staff_answer is not None else verdict.level
     keyword = None if staff_answer is not None else verdict.keyword
+    # An email nobody vouches for (unknown or unauthenticated sender) is stored and shown to
+    # staff, and that is all: no opt-out, no alert, no answer. Staff decide.
+    trusted = is_trusted(reply, sender)
     kind = None
-    if staff_answer is None:
+    if staff_answer is None and trusted:
         kind = answer_kind(
             keyword=keyword,
             level=level,
@@ -169,7 +178,7 @@ def receive_reply(
         "channel": reply.channel,
         "from_address": reply.from_address,
         "to_address": reply.to_address,
-        "body": reply.body[:MAX_BODY_CHARS],
+        "body": body,
         "media_urls": json.dumps(list(reply.media_urls)) if reply.media_urls else None,
         "provider_id": reply.provider_id,
         "keyword": keyword,
@@ -180,6 +189,7 @@ def receive_reply(
         # An acknowledgement or a STOP/START/HELP needs nobody to mark it handled.
         "handled_at": now if settled_by_itself else None,
         "handled_by": "system" if settled_by_itself else None,
+        "sender_verified": trusted,
     }
     # Core statements on the session's connection: one INSERT … RETURNING instead of the ORM's
     # flush, identity map and a second UPDATE for the answer.
@@ -195,14 +205,18 @@ def receive_reply(
         return _replayed(session, seen)
 
     alert_id = None
-    if staff_answer is None and keyword is None and level in ALERT_LEVELS:
+    if trusted and staff_answer is None and keyword is None and level in ALERT_LEVELS:
         alert_id = _raise_alert(
             connection, inbound_id, sender, level, reasons, now=now, claimed=page_now
         )
     # STOP/START is about the address it came from: every patient using that phone or email.
     # A known patient's, or any phone's (a text's sender is the carrier's word); an email
-    # from an unknown address opts nobody out.
-    if keyword in ("stop", "start") and (sender is not None or reply.channel == Medium.SMS):
+    # from an unknown or unauthenticated address opts nobody out.
+    if (
+        trusted
+        and keyword in ("stop", "start")
+        and (sender is not None or reply.channel == Medium.SMS)
+    ):
         if keyword == "stop":
             opt_out_address(session, reply.channel, reply.from_address, now=now, source="stop")
         else:
@@ -227,7 +241,13 @@ def receive_reply(
         alert_id,
         paged,
     )
-    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer, paged)
+    language = sender.language if sender else settings.default_language
+    return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer, paged, language)
+
+
+def is_trusted(reply: IncomingReply, sender: _Sender | None) -> bool:
+    """Texts (signed by Twilio) always; an email only from a patient's address, authenticated."""
+    return reply.channel != Medium.EMAIL or (sender is not None and reply.sender_verified)
 
 
 def mark_handled(session: Session, inbound_id: int, *, by: str, now: datetime) -> InboundMessage:

@@ -77,7 +77,12 @@ def check_secret_key(settings: Settings) -> CheckResult:
 
 
 def check_channels(settings: Settings) -> list[CheckResult]:
-    return [_sms_channel(settings), _email_channel(settings), _imap(settings)]
+    return [
+        _sms_channel(settings),
+        _email_channel(settings),
+        _imap(settings),
+        _email_auth(settings),
+    ]
 
 
 def _console(name: str, settings: Settings) -> CheckResult:
@@ -122,6 +127,24 @@ def _imap(settings: Settings) -> CheckResult:
     if not settings.imap_username or not settings.imap_password.get_secret_value():
         return fail(name, "IMAP_HOST is set: also set IMAP_USERNAME and IMAP_PASSWORD")
     return ok(name, f"{settings.imap_host}:{settings.imap_port} folder {settings.imap_folder}")
+
+
+def _email_auth(settings: Settings) -> CheckResult:
+    name = "EMAIL_AUTHSERV_ID"
+    if not settings.imap_host:
+        return ok(name, "no mailbox polled")
+    if not settings.email_require_auth:
+        return warn(
+            "EMAIL_REQUIRE_AUTH",
+            "false: anyone who writes a patient's address in From can opt them out or page",
+        )
+    if not settings.email_authserv_id:
+        return warn(
+            name,
+            "empty: no email sender can be verified, so every email reply waits for staff "
+            "(set it to the authserv-id your mail server writes in Authentication-Results)",
+        )
+    return ok(name, f"email replies count when {settings.email_authserv_id} passed the sender")
 
 
 def check_public_url(settings: Settings) -> CheckResult:

@@ -13,6 +13,7 @@ from types import FrameType
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp
 
 from scheduler.channels.media import build_channels
 from scheduler.clock import Clock, system_clock
@@ -158,17 +159,28 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
         on_startup=start,
         on_shutdown=stop,
     )
-    print(banner(host, port, engine.url.render_as_string(), api_docs=True), flush=True)
-    # log_config=None: uvicorn's loggers (access lines too) go through configure_logging's handler.
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level=settings.log_level.lower(), log_config=None
-    )
+    url = engine.url.render_as_string()
+    print(banner(host, port, url, api_docs=settings.api_docs), flush=True)
+    config = uvicorn_config(app, settings, host=host, port=port)
     # uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown so the previous handler can
     # run; with Python's default one that kills the process (exit 143). A no-op here lets a
     # clean stop exit 0, as process managers expect.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _signum, _frame: None)
     _Server(config, stop_claiming).run()
+
+
+def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn as `serve` runs it: our logging, and no `server: uvicorn` header to fingerprint."""
+    # log_config=None: uvicorn's loggers (access lines too) go through configure_logging's handler.
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        server_header=False,
+    )
 
 
 def banner(host: str, port: int, database: str, *, api_docs: bool) -> str:

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, case, literal, or_, update
 from sqlmodel import Session, col, func, select
 
 from models.tables import StaffUser
+from models.types import UTCDateTime
 from scheduler.contacts import normalize_email
+from scheduler.staff import login_throttle
+from scheduler.text_input import control_character_problem
 
 MIN_PASSWORD_LENGTH = 10
 FREE_FAILURES = 3  # consecutive failed logins allowed before each further one costs a wait
 MAX_LOCKOUT = timedelta(minutes=15)
+MAX_EMAIL_CHARS = 320  # the column's size; a longer "email" names no account
 
 # argon2-cffi's defaults are Argon2id with the RFC 9106 "low memory" profile.
 _hasher = PasswordHasher()
+# Each check takes 64 MiB: sixty logins at once must not take four gigabytes. Past this many,
+# checks wait their turn (login gets slower under a flood; the process does not run out).
+_CHECKS = threading.BoundedSemaphore(4)
 
 
 @cache
@@ -37,7 +46,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _CHECKS:
+            return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -58,6 +68,8 @@ def lockout_for(failures: int) -> timedelta | None:
 
 def find_staff(session: Session, email: str) -> StaffUser | None:
     wanted = email.strip().lower()
+    if len(wanted) > MAX_EMAIL_CHARS or control_character_problem(wanted):
+        return None  # could name no account, and PostgreSQL refuses NUL in a query
     return session.exec(select(StaffUser).where(func.lower(col(StaffUser.email)) == wanted)).first()
 
 
@@ -125,24 +137,42 @@ class LoginAttempt:
 
     staff: StaffUser | None
     known: StaffUser | None  # the account the email named, if any (for the audit log only)
-    locked: bool = False
+    locked: bool = False  # the account is waiting after failed logins
+    throttled: bool = False  # the client address is waiting after failed logins
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> LoginAttempt:
-    """Check a login and update the account's failure count and lockout (no commit)."""
+def authenticate(
+    session: Session, email: str, password: str, *, now: datetime, source: str = "ip:unknown"
+) -> LoginAttempt:
+    """Check a login from client address `source`; commits the attempt's counts at once.
+
+    Every call checks exactly one password hash (a dummy one for an unknown, inactive or locked
+    account, or a waiting address), so the answer's timing tells nothing. The attempt is counted
+    against the account in one conditional UPDATE *before* the hash is checked: of many racing
+    guesses only FREE_FAILURES are ever checked, and no count is lost.
+    """
     staff = find_staff(session, email)
-    if staff is None or not staff.active:
+    if login_throttle.is_waiting(session.connection(), source, now=now):
         verify_password(_dummy_hash(), password)
+        return LoginAttempt(staff=None, known=staff, throttled=True)
+    if staff is None or staff.id is None or not staff.active:
+        verify_password(_dummy_hash(), password)
+        login_throttle.record_failure(session.connection(), source, now=now)
+        session.commit()
         return LoginAttempt(staff=None, known=staff)
-    if staff.locked_until is not None and now < staff.locked_until:
-        # Refused without checking, so guessing during a lockout learns nothing.
+    charged = _charge_attempt(session.connection(), staff.id, now=now)
+    session.commit()  # before the slow check: racing attempts must see this one
+    if charged is None:
+        # Locked: refused unchecked (guessing learns nothing), in the time a check takes.
+        verify_password(_dummy_hash(), password)
         return LoginAttempt(staff=None, known=staff, locked=True)
     if not verify_password(staff.password_hash, password):
-        staff.failed_logins += 1
-        wait = lockout_for(staff.failed_logins)
-        staff.locked_until = now + wait if wait else None
-        session.add(staff)
+        login_throttle.record_failure(session.connection(), source, now=now)
+        session.commit()
+        session.refresh(staff)
         return LoginAttempt(staff=None, known=staff)
+    login_throttle.clear(session.connection(), source)
+    session.refresh(staff)
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     staff.failed_logins = 0
@@ -150,3 +180,27 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
     staff.last_login_at = now
     session.add(staff)
     return LoginAttempt(staff=staff, known=staff)
+
+
+def _charge_attempt(connection: Connection, staff_id: int, *, now: datetime) -> int | None:
+    """Count one more failure unless the account is locked, setting the lock the count calls
+    for, in one statement; the new count, or None when the account is locked."""
+    count = col(StaffUser.failed_logins) + 1
+    steps = range(FREE_FAILURES, FREE_FAILURES + 16)  # 2^n s reaches MAX_LOCKOUT well before
+    waits = [(count == n, _at(now + wait)) for n in steps if (wait := lockout_for(n))]
+    until = case((count < FREE_FAILURES, None), *waits, else_=_at(now + MAX_LOCKOUT))
+    statement = (
+        update(StaffUser)
+        .where(
+            col(StaffUser.id) == staff_id,
+            or_(col(StaffUser.locked_until).is_(None), col(StaffUser.locked_until) <= now),
+        )
+        .values(failed_logins=count, locked_until=until)
+        .returning(col(StaffUser.failed_logins))
+    )
+    found = connection.execute(statement).scalar()
+    return int(found) if found is not None else None
+
+
+def _at(moment: datetime) -> object:
+    return literal(moment, type_=UTCDateTime())

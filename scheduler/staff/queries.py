@@ -24,6 +24,7 @@ from models import (
 )
 from models.vocabulary import LEVELS_LOUDEST_FIRST, OutboxStatus
 from scheduler.outbound.outbox import MessageRow, outbox_join, status_in
+from scheduler.text_input import clean_line
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -134,7 +135,8 @@ def search_patients(session: Session, q: str, *, limit: int = 20) -> list[Patien
     An empty `q` lists the most recently added patients.
     """
     query = select(Patient)
-    text = q.strip()
+    # PostgreSQL refuses NUL in a query; no name or number holds control characters anyway.
+    text = clean_line(q, max_chars=200)
     if not text:
         newest = query.order_by(col(Patient.created_at).desc(), col(Patient.id).desc())
         return list(session.exec(newest.limit(limit)).all())

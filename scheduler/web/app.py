@@ -16,6 +16,7 @@ from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
 from scheduler.web import error_pages, health, metrics_endpoint, twilio_webhooks, unsubscribe_page
 from scheduler.web.api import router as api
+from scheduler.web.body_limit import BodyLimitMiddleware
 from scheduler.web.pages import router as staff_pages
 from scheduler.web.request_id import RequestIdMiddleware
 
@@ -46,7 +47,16 @@ def create_app(
                 on_shutdown()
 
     life: Callable[[FastAPI], AbstractAsyncContextManager[None]] = lifespan
-    app = FastAPI(title="Aftercare", version="0.1.0", lifespan=life)
+    # API_DOCS=false: no /docs, /redoc or /openapi.json (the API still works).
+    docs = settings.api_docs
+    app = FastAPI(
+        title="Aftercare",
+        version="0.1.0",
+        lifespan=life,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
@@ -57,6 +67,7 @@ def create_app(
     # Pages an urgent reply before its answer is chosen; without one, the answer says "flagged".
     app.state.notifier = notifier
     app.state.webhook_limiter = twilio_webhooks.db_limiter()
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     error_pages.install(app)
     app.include_router(health.router)

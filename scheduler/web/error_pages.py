@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import (
     http_exception_handler,
     request_validation_exception_handler,
@@ -68,7 +70,14 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 async def on_invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if not wants_page(request):
-        return await request_validation_exception_handler(request, exc)
+        try:
+            return await request_validation_exception_handler(request, exc)
+        except UnicodeEncodeError:
+            # The echoed input holds a lone surrogate ("\ud800" in JSON), which UTF-8 cannot
+            # carry: the same answer, its text escaped.
+            detail = jsonable_encoder({"detail": exc.errors()})
+            body = json.dumps(detail, ensure_ascii=True).encode("ascii")
+            return Response(body, status_code=422, media_type="application/json")
     # A page address with a malformed id (/patients/abc) names nothing: that is a 404.
     status = 404 if request.method == "GET" else 400
     return await run_in_threadpool(error_page, request, status, None)

@@ -15,10 +15,11 @@ from models.vocabulary import Medium
 from scheduler.contacts import normalize_phone
 from scheduler.inbound.alerts import AlertNotifier
 from scheduler.inbound.notice_texts import NoticeRenderer
-from scheduler.inbound.replies import IncomingReply, ReplyOutcome, receive_reply
+from scheduler.inbound.replies import MAX_BODY_CHARS, IncomingReply, ReplyOutcome, receive_reply
 from scheduler.ops.metrics import webhook_outcome
 from scheduler.outbound.delivery_reports import record_delivery_report
 from scheduler.settings import Settings
+from scheduler.text_input import clean_body, clean_line
 from scheduler.web.deps import (
     ClockDep,
     EngineDep,
@@ -76,6 +77,13 @@ async def status_callback(
         if not sid or not status:
             detail = "MessageSid and MessageStatus are required"
             raise HTTPException(status_code=400, detail=detail)
+        error_code = params.get("ErrorCode") or None
+        # What Twilio sends fits the columns; anything else is not a report we can use.
+        for name, value, size in (("MessageSid", sid, 255), ("MessageStatus", status, 20)):
+            if len(value) > size or clean_line(value, max_chars=size) != value:
+                raise HTTPException(status_code=400, detail=f"{name} is not a Twilio value")
+        if error_code is not None and (len(error_code) > 40 or not error_code.isalnum()):
+            raise HTTPException(status_code=400, detail="ErrorCode is not a Twilio value")
     except HTTPException as exc:
         metrics.webhook("status", webhook_outcome(exc.status_code))
         raise
@@ -86,7 +94,7 @@ async def status_callback(
         engine,
         sid,
         status,
-        params.get("ErrorCode") or None,
+        error_code,
         limiter=_limiter(request),
     )
     metrics.webhook("status", "ok")
@@ -135,8 +143,8 @@ async def inbound_sms(
 
 
 def _incoming_sms(params: dict[str, str]) -> IncomingReply:
-    sid = params.get("MessageSid") or params.get("SmsSid")
-    sender = params.get("From", "").strip()
+    sid = clean_line(params.get("MessageSid") or params.get("SmsSid") or "", max_chars=255)
+    sender = clean_line(params.get("From", ""), max_chars=320)
     if not sid or not sender:
         raise HTTPException(status_code=400, detail="MessageSid and From are required")
     try:
@@ -146,7 +154,9 @@ def _incoming_sms(params: dict[str, str]) -> IncomingReply:
     media = tuple(
         url
         for i in range(min(max(count, 0), MAX_MEDIA))
-        if (url := params.get(f"MediaUrl{i}", "")).startswith("https://")
+        if (url := clean_line(params.get(f"MediaUrl{i}", ""), max_chars=2000)).startswith(
+            "https://"
+        )
     )
     try:
         sender = normalize_phone(sender)
@@ -155,9 +165,10 @@ def _incoming_sms(params: dict[str, str]) -> IncomingReply:
     return IncomingReply(
         channel=Medium.SMS,
         from_address=sender,
-        body=params.get("Body", ""),
-        provider_id=sid[:255],
-        to_address=params.get("To") or None,
+        # NUL and control characters dropped, not refused: every reply must reach a human.
+        body=clean_body(params.get("Body", ""), max_chars=MAX_BODY_CHARS),
+        provider_id=sid,
+        to_address=clean_line(params.get("To", ""), max_chars=320) or None,
         media_urls=media,
     )
 

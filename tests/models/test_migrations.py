@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 from models.db import make_engine
@@ -36,7 +36,7 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         command.downgrade(config, "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0006"
+    assert current_revision(engine) == head_revision() == "0007"
     engine.dispose()
 
 
@@ -108,3 +108,21 @@ def test_staff_accounts_from_0003_upgrade_with_their_sessions_valid(database_url
         row = connection.execute(text("SELECT password_hash, session_epoch FROM staff_user")).one()
     engine.dispose()
     assert tuple(row) == ("$argon2id$x", 0)
+
+
+def test_replies_from_0006_stay_verified_after_0007(database_url: str) -> None:
+    """0007 adds sender_verified: replies stored before were acted on, and say so."""
+    engine = engine_at_revision(database_url, "0006")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO inbound_message (id, channel, from_address, body, received_at) "
+                "VALUES (1, 'email', 'ana@example.com', 'merci', '2026-11-20 15:00:00+00:00')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        verified = connection.execute(text("SELECT sender_verified FROM inbound_message")).scalar()
+        tables = set(inspect(connection).get_table_names())
+    engine.dispose()
+    assert bool(verified) is True and {"page_log", "login_throttle"} <= tables

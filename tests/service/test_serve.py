@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,6 +61,8 @@ def test_serve_dispatches_due_messages_and_stops_cleanly_on_sigterm(
         base = f"http://127.0.0.1:{service.port}"
         for where in ("/healthz", "/readyz", "/docs"):
             assert f"{base}{where}" in service.stdout
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as answer:
+            assert answer.headers.get("server") is None  # nothing to fingerprint
 
         def day1_sent() -> OutboundMessage | None:
             with Session(cli.engine) as session:

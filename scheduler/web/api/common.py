@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session
 
 from scheduler.settings import Settings
@@ -35,9 +36,20 @@ def not_found(what: str, ident: int) -> NoReturn:
 
 def aware(moment: datetime | None, settings: Settings) -> datetime | None:
     """Query times without an offset are clinic-local, as everywhere staff type a time."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=settings.zone)
+    if moment is None:
+        return None
+    found = moment if moment.tzinfo is not None else moment.replace(tzinfo=settings.zone)
+    try:
+        found.astimezone(UTC)  # what the query will do; year 1 or 9999 can fall off the end
+    except (OverflowError, ValueError):
+        error = {
+            "type": "value_error",
+            "loc": ("query",),
+            "msg": "date out of range",
+            "input": None,
+        }
+        raise RequestValidationError([error]) from None
+    return found
 
 
 def audit_call(

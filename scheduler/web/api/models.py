@@ -132,6 +132,10 @@ class ReplyPublic(PublicModel):
     handled_at: UTCTime | None
     handled_by: str | None
     alert_id: int | None
+    sender_verified: bool = Field(
+        description="False: an email from an unknown or unauthenticated sender; nothing was "
+        "done on its word (no opt-out, alert or answer)"
+    )
 
 
 class AlertPublic(PublicModel):
@@ -258,6 +262,7 @@ def reply_public(row: queries.ReplyRow) -> ReplyPublic:
         handled_at=reply.handled_at,
         handled_by=reply.handled_by,
         alert_id=row.alert.id if row.alert is not None else None,
+        sender_verified=reply.sender_verified,
     )
 
 

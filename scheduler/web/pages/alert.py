@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from scheduler.inbound.alerts import MAX_ACK_NOTE, acknowledge_alert
 from scheduler.staff import audit
 from scheduler.staff.queries import alert_row
+from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
 from scheduler.web.pages.rendering import StaffDep, render, see_other
@@ -18,7 +19,7 @@ router = APIRouter()
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
 def alert_page(
     request: Request,
-    alert_id: int,
+    alert_id: RowId,
     staff: StaffDep,
     db: SessionDep,
     clock: ClockDep,
@@ -48,7 +49,7 @@ def alert_page(
 
 @router.post("/alerts/{alert_id}/ack")
 def acknowledge(
-    alert_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    alert_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     found = alert_row(db, alert_id)
     if found is None:

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from scheduler.inbound.reply_moves import MoveError, move_reply
 from scheduler.outbound.staff_messages import StaffMessageError, queue_staff_message
 from scheduler.staff import audit
+from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
 from scheduler.web.pages.patient import timeline_response
@@ -19,7 +20,7 @@ router = APIRouter()
 @router.post("/patients/{patient_id}/messages", response_class=HTMLResponse)
 def write_to_patient(
     request: Request,
-    patient_id: int,
+    patient_id: RowId,
     staff: StaffDep,
     form: CsrfForm,
     db: SessionDep,
@@ -63,7 +64,7 @@ def write_to_patient(
 
 @router.post("/replies/{reply_id}/move")
 def move(
-    reply_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    reply_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     to = str(form.get("patient_id") or "")
     if not to.isdigit() or len(to) > 9:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from models.vocabulary import LEVELS_LOUDEST_FIRST
 from scheduler.followups.practitioners import list_practitioners
 from scheduler.staff import audit
 from scheduler.staff.queries import (
+    MAX_PAGE,
     AlertFilter,
     Page,
     PageRequest,
@@ -20,6 +21,7 @@ from scheduler.staff.queries import (
     list_replies,
     search_patients,
 )
+from scheduler.web.api.common import MAX_ID
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
 from scheduler.web.pages.rendering import StaffDep, render
@@ -33,11 +35,15 @@ REPLY_STATUSES = {"unhandled": False, "handled": True}
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # isdigit() alone takes '²' (int() does not) and ids past PostgreSQL's integer.
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
-def _page_number(value: int) -> int:
-    return max(1, value)
+# A page number beyond this is a 404 page (it is a 422 in the API), never a database error.
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 def _page_link(path: str, filters: dict[str, str], number: int) -> str:
@@ -62,7 +68,7 @@ def inbox(
     level: str = "",
     status: str = "unhandled",
     practitioner: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     filters = ReplyFilter(
         level=level if level in LEVELS else None,
@@ -71,7 +77,7 @@ def inbox(
         # Replies still to handle come loudest first; history reads newest first.
         loudest_first=REPLY_STATUSES.get(status) is False,
     )
-    found = list_replies(db, filters, page=PageRequest(_page_number(page), PER_PAGE))
+    found = list_replies(db, filters, page=PageRequest(page, PER_PAGE))
     chosen = {"level": level, "status": status, "practitioner": practitioner}
     prev_link, next_link = _pager("/inbox", chosen, found)
     return render(
@@ -95,14 +101,14 @@ def alerts(
     level: str = "",
     status: str = "open",
     practitioner: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     filters = AlertFilter(
         levels=(level,) if level in LEVELS else (),
         statuses=ALERT_STATUSES.get(status, ()),
         practitioner_id=_int_or_none(practitioner),
     )
-    found = list_alerts(db, filters, page=PageRequest(_page_number(page), PER_PAGE))
+    found = list_alerts(db, filters, page=PageRequest(page, PER_PAGE))
     chosen = {"level": level, "status": status, "practitioner": practitioner}
     prev_link, next_link = _pager("/alerts", chosen, found)
     return render(

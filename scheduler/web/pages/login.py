@@ -8,7 +8,9 @@ from fastapi.responses import HTMLResponse
 from models.tables import StaffUser
 from scheduler.contacts import mask_email
 from scheduler.staff import audit
-from scheduler.staff.accounts import authenticate, end_sessions
+from scheduler.staff.accounts import MAX_EMAIL_CHARS, authenticate, end_sessions
+from scheduler.staff.login_throttle import source_key
+from scheduler.text_input import clean_line
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 from scheduler.web.pages.rendering import render, safe_next, see_other
@@ -34,15 +36,25 @@ def login_page(request: Request, next: str = "/") -> Response:
 def login(
     request: Request, form: CsrfForm, db: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    email = str(form.get("email") or "").strip()
+    # Kept to what an address can be: the audit row stores the (masked) typed address.
+    email = clean_line(str(form.get("email") or ""), max_chars=MAX_EMAIL_CHARS)
     password = str(form.get("password") or "")
     target = safe_next(form.get("next"))
     now = clock()
-    attempt = authenticate(db, email, password, now=now)
+    # The client address uvicorn reports: behind the proxy, the one it forwarded (deploy.md).
+    source = source_key(request.client.host if request.client else None)
+    attempt = authenticate(db, email, password, now=now, source=source)
     if attempt.staff is None:
         # The typed email is masked: people sometimes type a password in the wrong box.
-        actor = attempt.known.email if attempt.known else f"unknown:{mask_email(email)}"
-        detail = "account locked" if attempt.locked else None
+        typed = mask_email(email)[: MAX_EMAIL_CHARS - len("unknown:")]
+        actor = attempt.known.email if attempt.known else f"unknown:{typed}"
+        detail = (
+            "account locked"
+            if attempt.locked
+            else "too many failed logins from this address"
+            if attempt.throttled
+            else None
+        )
         audit.record(db, actor=actor, action="login_failed", detail=detail, now=now)
         db.commit()
         return render(

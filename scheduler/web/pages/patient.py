@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -22,6 +23,7 @@ from scheduler.outbound.staff_messages import MAX_TEXT
 from scheduler.staff import audit
 from scheduler.staff.snippets import load_snippets
 from scheduler.staff.timeline import patient_timeline
+from scheduler.web.api.common import MAX_ID, RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
 from scheduler.web.pages.rendering import StaffDep, render, safe_next, see_other
@@ -49,14 +51,14 @@ def notice_text(done: str | None, n: int | None) -> str | None:
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def timeline_page(
     request: Request,
-    patient_id: int,
+    patient_id: RowId,
     staff: StaffDep,
     db: SessionDep,
     clock: ClockDep,
     done: str | None = None,
-    n: int | None = None,
+    n: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     error: str | None = None,
-    reply: int | None = None,
+    reply: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     written = {"reply_to": str(reply)} if reply is not None else {}
     return timeline_response(
@@ -143,7 +145,7 @@ def _home(patient_id: int, fallback: str = "/") -> str:
 
 @router.post("/treatments/{treatment_id}/cancel")
 def cancel(
-    treatment_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    treatment_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     now = clock()
     treatment = db.get(Treatment, treatment_id)
@@ -167,7 +169,7 @@ def cancel(
 
 @router.post("/messages/{message_id}/resend")
 def resend(
-    message_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    message_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     now = clock()
     message = db.get(OutboundMessage, message_id)
@@ -224,7 +226,7 @@ def _domain_action(
 
 @router.post("/replies/{reply_id}/handled")
 def handled(
-    reply_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    reply_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     patient_id = _domain_action(
         db,
@@ -240,14 +242,14 @@ def handled(
 
 @router.post("/patients/{patient_id}/opt-out")
 def patient_opt_out(
-    patient_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    patient_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     return _opt(patient_id, staff.email, form, db, clock, out=True)
 
 
 @router.post("/patients/{patient_id}/opt-in")
 def patient_opt_in(
-    patient_id: int, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    patient_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     return _opt(patient_id, staff.email, form, db, clock, out=False)
 

@@ -16,6 +16,7 @@ from scheduler.followups.registration_rules import DuplicateTreatment, PhoneInUs
 from scheduler.settings import Settings
 from scheduler.staff import audit
 from scheduler.staff.queries import search_patients, treatment_detail
+from scheduler.web.api.common import FilterId, RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 from scheduler.web.pages.register_form import (
@@ -94,7 +95,7 @@ def register_page(
     db: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    patient: int | None = None,
+    patient: FilterId = None,
 ) -> Response:
     found = db.get(Patient, patient) if patient is not None else None
     if found is not None:
@@ -181,7 +182,7 @@ def register(
 @router.get("/treatments/{treatment_id}", response_class=HTMLResponse)
 def treatment_page(
     request: Request,
-    treatment_id: int,
+    treatment_id: RowId,
     staff: StaffDep,
     db: SessionDep,
     clock: ClockDep,
