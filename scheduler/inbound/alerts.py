@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, or_, update
+from sqlalchemy import ColumnElement, Engine, func, or_, update
 from sqlmodel import Session, col, select
 
 from models import Alert, AlertStatus, InboundMessage, Patient, Practitioner, Treatment
@@ -18,6 +18,13 @@ from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
 from scheduler.channels.media import MEDIA, address_of
 from scheduler.contacts import display_phone, mask_address
 from scheduler.inbound.notice_texts import AlertNotice, NoticeRenderer
+from scheduler.inbound.paging_limits import (
+    ONCALL,
+    PageDecision,
+    may_page,
+    recipient_key,
+    record_page,
+)
 from scheduler.outbound.timing import SendWindow, clinic_deadline
 from scheduler.settings import Settings
 
@@ -27,6 +34,7 @@ _ACK = re.compile(r"^\s*ok(?:ay)?\s*[#:n°.-]*\s*(\d{1,9})\s*[.!]*\s*$", re.IGNO
 # A notification claim older than this is assumed lost with its process and is tried again.
 NOTIFY_LEASE = timedelta(minutes=2)
 MAX_NOTIFY_ATTEMPTS = 5
+HELD = "not paged: the paging limit for the hour was reached (PAGE_LIMIT_PER_HOUR); see Today"
 
 Contact = tuple[Medium, str]
 
@@ -92,6 +100,7 @@ class AlertNotifier:
         self.settings = settings
         self.channels = channels
         self.notices = notices or NoticeRenderer()
+        self.limit = settings.page_limit_per_hour
 
     def run_pass(self, *, now: datetime) -> AlertPassReport:
         report = AlertPassReport()
@@ -127,21 +136,27 @@ class AlertNotifier:
                 session.get(Practitioner, alert.practitioner_id) if alert.practitioner_id else None
             )
             # Nobody to page directly: the on-call contact hears of it now, not after the timeout.
-            targets = contacts_of(practitioner) or oncall_contacts(self.settings)
+            direct = contacts_of(practitioner)
+            targets = direct or oncall_contacts(self.settings)
             if not targets and alert.notify_attempts <= 1:
                 log.warning(
                     "urgent alert %s: nobody to page (no practitioner phone/email on file and "
                     "ONCALL_PHONE/ONCALL_EMAIL unset); it waits on the Today page",
                     alert_id,
                 )
-            errors = self._send_all("urgent", targets, self._context(session, alert))
-            if targets and len(errors) < len(targets):
+            recipient = recipient_key(practitioner.id if direct and practitioner else None)
+            decision = may_page(session, recipient, now=now, limit=self.limit)
+            errors = self._page(session, decision, "urgent", targets, alert, now, recipient)
+            if targets and decision is not PageDecision.HOLD and len(errors) < len(targets):
                 alert.notified_at = now
                 report.notified += 1
             alert.notify_claimed_at = None
             alert.notify_error = "; ".join(errors) or (None if targets else "no contact on file")
-            if not targets:
-                # Retrying cannot find a contact that is not configured; it waits on Today.
+            if decision is PageDecision.HOLD:
+                alert.notify_error = HELD
+            if not targets or decision is PageDecision.HOLD:
+                # Retrying cannot find a contact that is not configured, nor make room in the
+                # hour's paging budget sooner; the alert waits on Today (and escalates).
                 alert.notify_attempts = MAX_NOTIFY_ATTEMPTS
             report.failed.extend(errors)
             session.add(alert)
@@ -163,6 +178,7 @@ class AlertNotifier:
             .where(
                 Alert.level == TriageLevel.CONCERN,
                 Alert.status == AlertStatus.OPEN,
+                col(Alert.patient_id).is_not(None),
                 col(Alert.escalated_at).is_(None),
                 col(Alert.created_at) <= now - after,
             )
@@ -199,7 +215,13 @@ class AlertNotifier:
         """Ids of open alerts of `level` that also meet `conditions`, oldest first, a batch."""
         query = (
             select(Alert.id)
-            .where(Alert.level == level, Alert.status == AlertStatus.OPEN, *conditions)
+            .where(
+                Alert.level == level,
+                Alert.status == AlertStatus.OPEN,
+                # A stranger's message pages nobody: it waits on Today for staff to judge.
+                col(Alert.patient_id).is_not(None),
+                *conditions,
+            )
             .order_by(col(Alert.id))
             .limit(50)
         )
@@ -225,7 +247,12 @@ class AlertNotifier:
                 else self.settings.concern_escalate_after
             )
             context["waited"] = _duration(after, clinic_time=alert.level != TriageLevel.URGENT)
-            errors = self._send_all("escalation", targets, context)
+            decision = may_page(session, ONCALL, now=now, limit=self.limit)
+            errors = self._page(
+                session, decision, "escalation", targets, alert, now, ONCALL, context
+            )
+            if decision is PageDecision.HOLD:
+                errors = [HELD]
             alert.escalated_to = ", ".join(mask_address(a) for _, a in targets) or None
             if not targets:
                 errors = ["no on-call contact configured (ONCALL_PHONE / ONCALL_EMAIL)"]
@@ -235,6 +262,44 @@ class AlertNotifier:
             session.add(alert)
             session.commit()
             log.warning("alert %s escalated to %s", alert_id, alert.escalated_to or "nobody")
+
+    def _page(
+        self,
+        session: Session,
+        decision: PageDecision,
+        notice: AlertNotice,
+        targets: list[Contact],
+        alert: Alert,
+        now: datetime,
+        recipient: str,
+        context: dict[str, object] | None = None,
+    ) -> list[str]:
+        """Send the page, or the hour's one summary instead, or nothing (paging_limits)."""
+        if decision is PageDecision.HOLD or not targets:
+            return []
+        if decision is PageDecision.SUMMARY:
+            context = {
+                "clinic_name": self.settings.clinic_name,
+                "alert_id": alert.id,
+                "waiting": self._waiting(session),
+                "limit": self.limit,
+                "url": f"{self.settings.public_base_url}/",
+            }
+            notice = "summary"
+        errors = self._send_all(notice, targets, context or self._context(session, alert))
+        if len(errors) < len(targets):
+            record_page(session, recipient, decision, now=now, alert_id=alert.id)
+        return errors
+
+    @staticmethod
+    def _waiting(session: Session) -> int:
+        """Alerts not acknowledged yet: what a summary page points to."""
+        query = (
+            select(func.count())
+            .select_from(Alert)
+            .where(col(Alert.status) != AlertStatus.ACKNOWLEDGED)
+        )
+        return int(session.exec(query).one())
 
     def _context(self, session: Session, alert: Alert) -> dict[str, object]:
         """What a page says: enough to act without logging in, and no more health detail."""

@@ -16,9 +16,9 @@ from scheduler.channels.media import MEDIA
 from scheduler.inbound.answers import ANSWER_KINDS, AnswerContext, AnswerKind
 from scheduler.outbound.render import RenderError, default_templates_dir
 
-AlertNotice = Literal["urgent", "escalation"]
+AlertNotice = Literal["urgent", "escalation", "summary"]
 AlertPart = str  # an alert's text and subject parts (scheduler.channels.media)
-ALERT_NOTICES: tuple[AlertNotice, ...] = ("urgent", "escalation")
+ALERT_NOTICES: tuple[AlertNotice, ...] = ("urgent", "escalation", "summary")
 # Pages are plain text: every medium's subject and text parts, no HTML.
 ALERT_PARTS: tuple[AlertPart, ...] = tuple(
     part for spec in MEDIA.values() for part in (spec.subject_part, spec.text_part) if part
@@ -84,6 +84,8 @@ class NoticeRenderer:
             "paged": "Dr Anne Roy",
             "paged_at": "14:05",
             "waited": "30 min",
+            "waiting": 9,
+            "limit": 6,
         }
         for lang in LANGUAGES:
             for which, emergency in product(ANSWER_KINDS, (False, True)):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
 from models import Alert, InboundMessage
@@ -275,10 +275,28 @@ def test_an_alert_with_nobody_to_page_is_not_retried_every_pass(
     settings = make_settings(database_url)  # console channels, ONCALL_* unset
     engine = open_database(settings)
     with session_scope(engine) as session:
-        row = InboundMessage(channel="sms", from_address=PATIENT, body="pus", received_at=clock())
+        request = TreatmentCreate(name="Noah Tremblay", phone=PATIENT)  # no practitioner
+        patient_id = register_treatment(
+            session, request, settings=settings, now=PERFORMED
+        ).patient.id
+        row = InboundMessage(
+            channel="sms",
+            from_address=PATIENT,
+            body="pus",
+            received_at=clock(),
+            patient_id=patient_id,
+        )
         session.add(row)
         session.flush()
-        session.add(Alert(inbound_id=row.id or 0, level="urgent", reasons="[]", created_at=clock()))
+        session.add(
+            Alert(
+                inbound_id=row.id or 0,
+                patient_id=patient_id,
+                level="urgent",
+                reasons="[]",
+                created_at=clock(),
+            )
+        )
     notifier = AlertNotifier(engine, settings, build_channels(settings))
     assert notifier.run_pass(now=clock()).notified == 0
     claimed = notifier._to_notify(clock() + timedelta(minutes=10))
@@ -385,3 +403,45 @@ def test_the_page_leaves_out_the_reply_unless_asked(
         assert "pus" in page and "Noah T." in page
         for channel in channels.values():
             channel.close()
+
+
+def test_a_flood_of_urgent_replies_pages_up_to_the_limit_then_one_summary(
+    alert_settings: Settings, engine: Engine, clock: SimulatedClock, twilio: FakeTwilio
+) -> None:
+    settings = alert_settings.model_copy(update={"page_limit_per_hour": 2})
+    notifier = AlertNotifier(engine, settings, build_channels(settings))
+    with TestClient(create_app(settings, engine, clock=clock)) as client:
+        for n in range(4):
+            reply(client, "there's pus and I have a fever", f"SMflood{n:026d}")
+    assert notifier.run_pass(now=clock()).notified == 3  # two pages and the summary
+    pages = sms_to(twilio, DR_PHONE)
+    assert len(pages) == 3
+    assert all("URGENT alert" in p for p in pages[:2])
+    assert "paging limit (2 an hour)" in pages[2] and "4 wait unacknowledged" in pages[2]
+    with Session(engine) as session:
+        held = session.exec(select(Alert).where(col(Alert.notified_at).is_(None))).all()
+    assert len(held) == 1 and "paging limit" in (held[0].notify_error or "")
+    clock.advance(timedelta(minutes=5))
+    assert notifier.run_pass(now=clock()).notified == 0  # held alerts are not retried
+    assert len(sms_to(twilio, DR_PHONE)) == 3
+
+
+def test_a_stranger_s_urgent_text_pages_nobody_and_never_escalates(
+    alert_settings: Settings,
+    engine: Engine,
+    clock: SimulatedClock,
+    notifier: AlertNotifier,
+    twilio: FakeTwilio,
+    mailbox: SmtpSink,
+) -> None:
+    app = create_app(alert_settings, engine, clock=clock, notifier=notifier)
+    with TestClient(app) as client:
+        answer = reply(client, "pus and fever", "SM" + "fe" * 16, sender="+15145550999")
+    assert "flagged your message as urgent" in answer  # still told what to do
+    alert = the_alert(engine)
+    assert alert.patient_id is None and alert.level == "urgent"
+    assert notifier.run_pass(now=clock()).notified == 0
+    clock.advance(timedelta(hours=2))
+    assert notifier.run_pass(now=clock()).escalated == 0
+    assert [r for r in twilio.requests if r.params.get("To") == DR_PHONE] == []
+    assert mailbox.received == []
