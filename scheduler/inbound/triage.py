@@ -26,6 +26,8 @@ class Triage(NamedTuple):
     level: str  # urgent | concern | routine
     keyword: str | None  # stop | start | help, only when the whole message is one
     reasons: tuple[str, ...]  # short English labels shown to staff, loudest first
+    checkin: int | None = None  # 1, 2 or 3 when the reply answers the check-in question
+    question: bool = False  # it asks something: it gets the "we answer in clinic hours" reply
 
 
 class _Hit(NamedTuple):
@@ -77,6 +79,25 @@ _PAST_A_WEEK = _compile([lex.PAST_A_WEEK])
 _PAST_MARKS = _compile([lex.PAST_MARKS])
 _SETTLED = _compile([lex.SETTLED])
 _REWRITES = tuple((re.compile(p), r) for p, r in lex.REWRITES)
+_QUESTIONS = _compile(lex.QUESTIONS)
+_CHECKIN_NUMBER = rf"(?:{lex.CHECKIN_LEAD})?([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
+_RANGE = r"\s*(?:or|ou|to|a|-)\s*"
+# At the start, after anything but a word ("#3", "👉 2"). A range is the louder answer when a
+# hedge or nothing follows ("2 ou 3 je sais pas"), and a count otherwise ("2 ou 3 boutons").
+_CHECKIN_FIRST = re.compile(
+    rf"^[^\w]*(?:{_CHECKIN_NUMBER}{_RANGE}([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
+    rf"(?={lex.CHECKIN_RANGE_END})|{_CHECKIN_NUMBER}(?!{_RANGE}\d))"
+    r"[.!)\]]*(?=\s|$|[^\w./%°$-])"
+)
+# Later, as a sentence of its own: "Killer results, seriously. 1", "2... actually no, 3. I have
+# a fever" (not "a package of 3", "38.2" or "3 spots"); a decimal point has no space after it.
+_CHECKIN_LATER = re.compile(
+    rf"(?:[.,](?=\s)|[!?\n]|[^\w\s,.;:'\"/-])\s*{_CHECKIN_NUMBER}"
+    r"\s*(?:[.!?\n][^\w]*|[^\w.,/%°$-][^\w]*$|$)"
+)
+_ACK_SHAPE = re.compile(lex.ACK_SHAPE)
+# A keycap (3️⃣) is the digit, a variation selector and an enclosing keycap mark.
+_KEYCAP = dict.fromkeys(map(ord, "\ufe0f\u20e3"))
 
 # Typographic apostrophes become "'"; NFKD leaves the ligatures alone, so they are spelled out.
 _CHARS = str.maketrans({"œ": "oe", "æ": "ae"} | dict.fromkeys("\u2019\u2018`\u00b4\u02bc", "'"))
@@ -102,6 +123,26 @@ def normalise(text: str) -> str:
     folded = _OTHER.sub(" ", _PUNCTUATION.sub(" | ", folded))
     spaced = " ".join(_REPEATS.sub(r"\1", folded).split())
     return _MARKS.sub(lambda marks: "?" if "?" in marks.group() else "|", spaced)
+
+
+def checkin_of(text: str) -> tuple[int, str] | None:
+    """The check-in answer (1, 2 or 3) a reply starts or ends with, and the text left around it."""
+    folded = _fold(text).translate(_KEYCAP)
+    if _ACK_SHAPE.match(folded):
+        return None  # "OK 12" is a practitioner's acknowledgement (alerts.parse_ack)
+    first = _CHECKIN_FIRST.search(folded)
+    later = _CHECKIN_LATER.finditer(folded, first.end() if first else 0)
+    found = [
+        (max(int(n) for n in match.groups() if n), match.start(), match.end())
+        for match in ([first] if first else []) + list(later)
+    ]
+    if not found:
+        return None
+    number = max(n for n, _, _ in found)  # a first and a last answer: unsure means louder
+    rest = folded
+    for _, start, end in sorted(found, key=lambda f: -f[1]):
+        rest = f"{rest[:start]} | {rest[end:]}"
+    return number, rest
 
 
 def keyword_of(text: str) -> str | None:
@@ -232,15 +273,30 @@ def _reasons(hits: Iterable[_Hit]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hit.reason for hit in ordered))
 
 
+def _signs_in(normalised: str) -> list[_Hit]:
+    clauses = _Clauses(normalised)
+    hits = [hit for hit in _outer(_find(normalised)) if not clauses.negated(hit)]
+    return hits + _persisting(normalised, clauses, hits)
+
+
 def classify(text: str) -> Triage:
     """Triage one reply: its level, its keyword if it is one, and the signs behind the level."""
     keyword = keyword_of(text)
     if keyword is not None:
         return Triage(lex.ROUTINE, keyword, ())
-    normalised = normalise(text)
-    clauses = _Clauses(normalised)
-    hits = [hit for hit in _outer(_find(normalised)) if not clauses.negated(hit)]
-    hits += _persisting(normalised, clauses, hits)
+    asks = _QUESTIONS.search(normalise(text))
+    checkin = checkin_of(text)
+    words = text if checkin is None else checkin[1]
+    hits = _signs_in(normalise(words))
+    if asks:
+        hits.append(_Hit(asks.start(), asks.end(), 0, "question"))
+    question = asks is not None
     rank = max((hit.rank for hit in hits), default=0)
     shown = [hit for hit in hits if hit.rank >= _CONCERN] if rank else hits
-    return Triage(LEVELS[rank], None, _reasons(shown))
+    if checkin is None:
+        return Triage(LEVELS[rank], None, _reasons(shown), None, question)
+    # The answer and the words: the louder level, and both reasons however quiet the answer.
+    number = checkin[0]
+    answer = _Hit(-1, -1, LEVELS.index(lex.CHECKIN_LEVELS[number]), f"check-in {number}")
+    level = LEVELS[max(rank, answer.rank)]
+    return Triage(level, None, _reasons([answer, *shown]), number, question)

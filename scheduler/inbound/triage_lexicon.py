@@ -531,16 +531,6 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(ROUTINE, "thanks", r"""
         thank\w*|thx|thanx|ty|appreciat\w*|cheers
     """),
-    sign(ROUTINE, "question", r"""
-        \?
-        (is|was) (it|this|that) normal
-        how long
-        when can i
-        can i
-        should i
-        is it ok
-        what (should|can) i
-    """),
 )
 
 FR_SIGNS: tuple[Sign, ...] = (
@@ -853,15 +843,6 @@ FR_SIGNS: tuple[Sign, ...] = (
     sign(ROUTINE, "thanks", r"""
         merci\w*|remerci\w*|apprecie\w*
     """),
-    sign(ROUTINE, "question", r"""
-        est ce (normal|que)
-        c est normal
-        combien de temps
-        quand (est ce|puis|peux)
-        (puis|dois|peux) je
-        je peux
-        est il normal
-    """),
 )
 # fmt: on
 
@@ -1003,6 +984,71 @@ REWRITES: tuple[tuple[str, str], ...] = (
     (r"\bpas mal de\b", "beaucoup de"),
     # A clock time is no score or temperature: "9:30" would become "9 | 30".
     (r"\b(\d{1,2})[:h](\d\d)\b", r"\1h\2"),
+)
+
+# Check-in answers. Every scheduled message ends: reply 1 if all is as expected, 2 if something
+# worries you or is getting worse, 3 for fever, pus, spreading redness, swollen lips or eyes, or
+# trouble breathing. These patterns read the casefolded text without accents (not the normalised
+# one: "2/10", "2-3" and "3%" need their signs), with `\s` for spaces.
+CHECKIN_LEVELS: dict[int, str] = {1: ROUTINE, 2: CONCERN, 3: URGENT}
+# Words a patient may put before the number: "option 3", "choix 2", "réponse 1", "n°3", "#3".
+CHECKIN_LEAD = (
+    r"(?:(?:my\s+|ma\s+)?(?:option|choice|answer|reply|response|number|choix|reponse|numero)"
+    r"(?:\s+(?:is|est|=))?|num|no|n|nr|#)\s*[.:#°º=-]*\s*"
+)
+# Right after the number, what makes it a measure, a count of days, an ordinal or a score:
+# "3 days in", "3e jour", "2/10", "1.5", "3%", "10 am" (11 and up never match: one digit only).
+CHECKIN_UNIT = (
+    r"(?:days?|d|hours?|hrs?|h|weeks?|wks?|w|months?|mos?|years?|yrs?|minutes?|mins?|sec\w*|"
+    r"am|pm|a\.m|p\.m|times|x|jours?|j(?!')|jrs?|heures?|hres?|semaines?|sem|mois|ans|annees?|"
+    r"fois|mg|ml|cc|units?|unites?|syringes?|seringues?|pills?|comprim\w*|advil|tylenol|"
+    r"percent|pour\s?cent|o'?\s?clock|dollars?|bucks|\$|degrees?|degres?|c|f|spf|"
+    r"questions?|things?|choses?|trucs?|items?|comments?|commentaires?)"
+)
+CHECKIN_NOT_AFTER = (
+    r"(?:\d|[.,]\d|\s*[/%°$:]|\s*-\s*\d|\s*(?:out\s+of|sur|on|of|de|d'|des|du)\s+\S|"
+    r"(?:st|nd|rd|th|e|er|re|ere|eme|ieme|iem|em|x)\b|"
+    r"\s*(?:(?:more|full|whole|long|entire|other|extra|autres?|petite?s?|grosse?s?|bonnes?|"
+    rf"longu?e?s?|plus)\s+)?{CHECKIN_UNIT}\b)"
+)
+# "2 ou 3" is an answer ("2 ou 3 je sais pas": the louder) only when a hedge or nothing follows;
+# "2 ou 3 boutons" counts pimples.
+CHECKIN_RANGE_END = (
+    r"(?:\s*$|\s*[^\w\s]|\s+(?:i|je|j|jsais|chu|idk|dunno|not|pas|maybe|peut|probably|prob|"
+    r"probablement|mais|but|hard|dur|difficile|selon|hmm|euh)\b)"
+)
+# A practitioner acknowledges alert 12 with "OK 12" (alerts.parse_ack): never a check-in answer.
+ACK_SHAPE = r"^\s*ok(?:ay)?\b"
+
+# A reply asks something: a "?", or a question said without one ("je peux tu aller au gym",
+# "can I wear makeup", "not sure if this is normal"); it is then given the "question" reason.
+# Read in the normalised text; `^` and `(^|\| |\? )` are a sentence start.
+_ASK_START = (
+    r"((^|\| |\? )((hi|hey|hello|ok|okay|so|and|also|but|just|quick question|question|sorry|um|"
+    r"btw|bonjour|allo|salut|alors|pis|et|mais|aussi|desole|ok merci|thanks|merci) )*)"
+)
+QUESTIONS: tuple[str, ...] = (
+    r"\?",
+    _ASK_START + r"(can|could|may|should|shall|must|do|does|did|is|are|was|were|will|would|"
+    r"have|has|am) (i|we|you|it|this|that|these|those|they|he|she|my|the|there|someone|"
+    r"somebody|anyone|a|an|u)",
+    _ASK_START + r"(how|what|when|where|why|which|who)( [a-z]+)? (can|could|should|do|does|did|"
+    r"is|are|was|were|will|would|long|much|many|often|soon|kind|type|time|s)",
+    r"(i wonder|wondering|want\w* to know|like to know|curious (if|whether|about|to know)|"
+    r"any (advice|tips|idea|suggestions?)|let me know (if|whether|when|how|what)|please advise|"
+    r"(not sure|unsure|do not know|i do not know) (if|whether))",
+    r"est ce|est il|est elle|c est tu|c tu|ctu",
+    r"(peux|peut|puis|dois|doit|devrais|devrait|pourrais|pourrait|faut|faudrait|vais|va|vas|ai|"
+    r"as|avez|pouvez|devez|sont|suis|sera|serait|fait|font|est|vaut|mets|met|prends|prend|"
+    r"reste|dure) (tu|t il|t elle|je|vous)\b",
+    # "Quel film!" exclaims: "quel" asks only before a verb or a kind of thing.
+    _ASK_START + r"(combien|pourquoi|comment|quoi faire|c est quoi|c quoi|c est qui|c ki|qui est|"
+    r"a quel moment|jusqu a quand|d ici combien|quel\w* (est|sont|serait|genre|type|sorte|marque))",
+    _ASK_START + r"quand (est ce|puis|peux|pourrai\w*|est|vais|dois|faut|c est|on)",
+    r"(je me demand\w*|je voulais savoir|j aimerais savoir|voudrais savoir|savoir si|"
+    r"pouvez vous me dire|vous pouvez me dire|pourriez vous|sais (pas|trop) si|"
+    r"pas (sur|sure|certaine?) (si|que))",
+    r"(puis|dois|peux) je|est il normal|combien de temps|how long|what (should|can) i",
 )
 
 # Whole-message keywords (carrier opt-out words, and the French ones the clinic announces).

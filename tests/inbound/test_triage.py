@@ -8,7 +8,8 @@ import time
 import pytest
 
 from scheduler.inbound import triage_lexicon as lexicon
-from scheduler.inbound.triage import LEVELS, Triage, classify, keyword_of, normalise
+from scheduler.inbound.alerts import parse_ack
+from scheduler.inbound.triage import LEVELS, Triage, checkin_of, classify, keyword_of, normalise
 
 URGENT, CONCERN, ROUTINE = "urgent", "concern", "routine"
 
@@ -543,6 +544,109 @@ KEYWORDS: list[tuple[str, str | None]] = [
 ]
 
 
+# (text, level, check-in number, reasons exactly): replies that answer the check-in question.
+CHECKINS: list[tuple[str, str, int, tuple[str, ...]]] = [
+    ("1", ROUTINE, 1, ("check-in 1",)),
+    ("2.", CONCERN, 2, ("check-in 2",)),
+    ("#3", URGENT, 3, ("check-in 3",)),
+    ("3!", URGENT, 3, ("check-in 3",)),
+    (" 3 ", URGENT, 3, ("check-in 3",)),
+    ("\N{FULLWIDTH DIGIT THREE}", URGENT, 3, ("check-in 3",)),
+    ("3\ufe0f\u20e3", URGENT, 3, ("check-in 3",)),  # the keycap emoji
+    ("option 3", URGENT, 3, ("check-in 3",)),
+    ("choix 2", CONCERN, 2, ("check-in 2",)),
+    ("réponse 1", ROUTINE, 1, ("check-in 1",)),
+    ("n°3", URGENT, 3, ("check-in 3",)),
+    ("3)", URGENT, 3, ("check-in 3",)),
+    ("(2)", CONCERN, 2, ("check-in 2",)),
+    ("my answer is 2", CONCERN, 2, ("check-in 2",)),
+    ("1 👍", ROUTINE, 1, ("check-in 1",)),
+    ("1 merci!", ROUTINE, 1, ("check-in 1", "thanks")),
+    ("Killer results, seriously. 1", ROUTINE, 1, ("check-in 1",)),
+    ("all good! 1", ROUTINE, 1, ("check-in 1",)),
+    # With words: the louder of the two, and both reasons.
+    ("3 j'ai de la fièvre", URGENT, 3, ("check-in 3", "fever")),
+    ("1 but my lips are swollen", URGENT, 1, ("swelling of the lips", "check-in 1")),
+    ("2 not sure if this is normal", CONCERN, 2, ("check-in 2", "question")),
+    ("2 chu pas sûre si c'est normal", CONCERN, 2, ("check-in 2", "question")),
+    ("1 - a bit dry", ROUTINE, 1, ("check-in 1", "dryness")),
+    ("2 the redness is spreading to my ear", URGENT, 2, ("spreading redness", "check-in 2")),
+    ("3 - everything is fine actually", URGENT, 3, ("check-in 3",)),
+    # A leading bare 2 or 3 before ordinary words is an answer: unsure means louder.
+    ("2 pimples on my chin", CONCERN, 2, ("check-in 2", "small pimples")),
+    # Two answers, or one corrected: the louder.
+    ("2 ou 3 je sais pas", URGENT, 3, ("check-in 3",)),
+    ("2 or 3, idk", URGENT, 3, ("check-in 3",)),
+    ("2... actually no, 3. I have a fever now", URGENT, 3, ("check-in 3", "fever")),
+]
+
+# Numbers that are no check-in answer: measures, days, scores, ordinals, counts, other numbers.
+NOT_CHECKINS: list[str] = [
+    "3 days in and all good",
+    "3e jour pis tout va bien",
+    "2nd day, all fine",
+    "1 week later, fine",
+    "2 more weeks until my next session",
+    "8/10",
+    "2/10",
+    "1 out of 10",
+    "39.5",
+    "100.4",
+    "37,2",
+    "2.5",
+    "10 am",
+    "3 pm",
+    "3h30",
+    "3x a day",
+    "2-3 petits boutons",
+    "2 ou 3 boutons",
+    "2 or 3 days",
+    "1 to 2 pimples",
+    "2 of the spots",
+    "3 de mes boutons",
+    "2 questions: can I swim?",
+    "4",
+    "12",
+    "0",
+    "This deal is to die for, can I buy a package of 3?",
+    "photo 1 of 3",
+    "All good 1 day after",
+    "j'ai 3 boutons",
+    # A practitioner's acknowledgement of alert 3 (alerts.parse_ack), never a patient's answer
+    "ok 3",
+    "OK. 3",
+    "okay 2",
+]
+
+# (text, asks something)
+QUESTIONS: list[tuple[str, bool]] = [
+    ("est-ce normal?", True),
+    ("Can I wear makeup?", True),
+    ("can I wear makeup", True),
+    ("je peux tu aller au gym", True),
+    ("je peux-tu remettre mon rétinol", True),
+    ("Is it normal to be this red on day 2", True),
+    ("When can I go back to the gym", True),
+    ("How long does the peeling last", True),
+    ("quand est-ce que je peux me maquiller", True),
+    ("c'est tu normal que ça pèle", True),
+    ("combien de temps ça dure", True),
+    ("I was wondering if I can swim", True),
+    ("je me demandais si je peux aller au spa", True),
+    ("Sorry who is this?", True),
+    ("3?", True),
+    ("Thanks!", False),
+    ("merci beaucoup", False),
+    ("Thanks for checking in! Skin is glowing", False),
+    ("1", False),
+    ("When I wash my face it stings", False),
+    ("quand je me lave ça chauffe un peu", False),
+    ("je peux pas ouvrir l'oeil", False),
+    ("my lips are swollen", False),
+    ("STOP", False),
+]
+
+
 def case_id(text: str) -> str:
     return text[:40] or "<empty>"
 
@@ -558,12 +662,12 @@ def test_signs(text: str, level: str, reason: str) -> None:
     ("text", "level", "reasons"), NEGATIONS, ids=[case_id(c[0]) for c in NEGATIONS]
 )
 def test_negation_and_its_scope(text: str, level: str, reasons: tuple[str, ...]) -> None:
-    assert classify(text) == Triage(level, None, reasons)
+    assert classify(text)[:3] == (level, None, reasons)
 
 
 @pytest.mark.parametrize(("text", "level", "reasons"), NUMBERS, ids=[c[0] for c in NUMBERS])
 def test_temperatures_and_pain_scores(text: str, level: str, reasons: tuple[str, ...]) -> None:
-    assert classify(text) == Triage(level, None, reasons)
+    assert classify(text)[:3] == (level, None, reasons)
 
 
 @pytest.mark.parametrize(("text", "reason"), SPELLINGS, ids=[c[0] for c in SPELLINGS])
@@ -578,6 +682,51 @@ def test_keywords(text: str, keyword: str | None) -> None:
     assert result.keyword == keyword
     if keyword is not None:
         assert result == Triage(ROUTINE, keyword, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "number", "reasons"), CHECKINS, ids=[repr(c[0]) for c in CHECKINS]
+)
+def test_checkin_answers(text: str, level: str, number: int, reasons: tuple[str, ...]) -> None:
+    result = classify(text)
+    assert (result.level, result.keyword, result.reasons, result.checkin) == (
+        level,
+        None,
+        reasons,
+        number,
+    ), result
+
+
+@pytest.mark.parametrize("text", NOT_CHECKINS)
+def test_numbers_that_are_no_checkin_answer(text: str) -> None:
+    assert checkin_of(text) is None
+    result = classify(text)
+    assert result.checkin is None, result
+    assert not any(reason.startswith("check-in") for reason in result.reasons), result
+
+
+@pytest.mark.parametrize("text", ["OK 12", "ok12", "OK #7.", "okay 3", "OK 2", "ok 1"])
+def test_an_acknowledgement_stays_an_acknowledgement(text: str) -> None:
+    assert parse_ack(text) is not None
+    assert classify(text).checkin is None
+
+
+def test_acknowledgement_and_checkin_numbers_do_not_mix() -> None:
+    assert parse_ack("OK 12") == 12
+    assert parse_ack("3") is None
+    assert classify("3").checkin == 3
+
+
+@pytest.mark.parametrize(("text", "asks"), QUESTIONS, ids=[repr(c[0]) for c in QUESTIONS])
+def test_question(text: str, asks: bool) -> None:
+    assert classify(text).question is asks
+
+
+def test_new_fields_keep_positional_compatibility() -> None:
+    level, keyword, reasons, *_ = classify("I have a fever")
+    assert (level, keyword, reasons) == (URGENT, None, ("fever",))
+    assert Triage(ROUTINE, None, ()) == (ROUTINE, None, (), None, False)
+    assert Triage._fields == ("level", "keyword", "reasons", "checkin", "question")
 
 
 def test_a_keyword_sentence_is_still_triaged() -> None:
