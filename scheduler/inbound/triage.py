@@ -91,6 +91,7 @@ _PRAISE = _compile([lex.PRAISE])
 _FIGURE_BREAKS = _compile([lex.FIGURE_BREAKS])
 _FIGURE_AFTER = re.compile(_squeeze(lex.FIGURE_AFTER))
 _NEGATED_AFTER = re.compile(_squeeze(lex.NEGATED_AFTER))
+_DENIED_AFTER = re.compile(_squeeze(lex.DENIED_AFTER))
 _MOVING = _compile(lex.MOVING)
 _NOT_GOING_AWAY = _compile([lex.NOT_GOING_AWAY])
 _PRODUCT_REACTION = _compile([lex.PRODUCT_REACTION])
@@ -109,7 +110,7 @@ _RANGE = r"\s*(?:or|ou|to|a|-)\s*"
 _CHECKIN_FIRST = re.compile(
     rf"^[^\w]*(?:{_CHECKIN_NUMBER}{_RANGE}([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
     rf"(?={lex.CHECKIN_RANGE_END})|{_CHECKIN_NUMBER}(?!{_RANGE}\d))"
-    r"[.!)\]]*(?=\s|$|[^\w./%°$-])"
+    r"[.!)\]-]*(?=\s|$|[^\w./%°$-])"
 )
 # Later, as a sentence of its own: "Killer results, seriously. 1", "2... actually no, 3. I have
 # a fever" (not "a package of 3", "38.2" or "3 spots"); a decimal point has no space after it.
@@ -303,7 +304,7 @@ class _Clauses:
         # saigner") is a sign, not a negated one.
         if self._between(self.cue_starts, hit.start, hit.end):
             return False
-        if _NEGATED_AFTER.match(self.text, hit.end):
+        if _NEGATED_AFTER.match(self.text, hit.end) or _DENIED_AFTER.match(self.text, hit.end):
             return True
         # Only the nearest cue before and the nearest "gone" after can reach: farther ones
         # are further away and never in a later clause.

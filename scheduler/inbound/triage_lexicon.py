@@ -316,6 +316,7 @@ NOT_WORKING_EN = r"(touch\w*|help\w*|work\w*|do\w*|mak\w* a dif\w*|tak\w* the ed
 NOT_WORKING_FR = r"(font|fait|marche\w*|aide\w*|fonctionne\w*|soulag\w*|change\w*|agi\w*|agissent)"
 ONE_EYE_EN = r"(my |the )?(left |right |one )?eyes?"
 SKIN_SPOT_EN = r"(skin|area|spot|lips?|nose|tip|cheeks?|chin|it|face)"
+BEFORE_NOW_EN = r"(yesterday|this morning|before|last night|earlier)"
 BAD_EN = r"(bad|big|huge|major|massive|terrible|awful|serious|severe|horrible|crazy)"
 # How someone says they feel ill: "I feel so sick", "I'm lightheaded", "made me dizzy".
 FEEL_EN = r"(feel|feels|feeling|felt|i m|im|i am|making me|made me)"
@@ -413,6 +414,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         shaky
         rigors?
         cold sweats?|night sweats?|sweat\w* (buckets|through)
+        the (sweats|shakes|chills|shivers)|sweats and (shakes|chills)
         (can not|could not) (get|stay|keep) warm
         (i m|im|i am|feel\w*|felt|so|been) (freezing|frozen|cold){NOT_THE_WEATHER}
         teeth (are )?(chattering|chatter)|chattering teeth
@@ -516,6 +518,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         (pain\w*|hurt\w*|throb\w*|ach\w*|sore) ~ like (crazy|hell|mad|nothing else)
         (really|seriously|badly) hurts?
         unbearabl\w*|excruciat\w*|agony
+        (can not|could not) (take|stand|handle|bear) (the|this) (pain|hurt\w*)
         (pain\w*|hurt\w*) ~~ (can not|could not|unable to|not able to) sleep
         (pain\w*|hurt\w*|throb\w*|ach\w*) ~ {WAKES_ME_EN}
     """),
@@ -608,8 +611,9 @@ EN_SIGNS: tuple[Sign, ...] = (
         something( is)? wrong
         is this bad
     """),
-    sign(CONCERN, "getting worse", r"""
+    sign(CONCERN, "getting worse", rf"""
         worse|worsening
+        (redder|more (red|swollen|puffy|painful|sore|itchy)|puffier) than {BEFORE_NOW_EN}
         not (getting )?better
         not improving
     """),
@@ -624,6 +628,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         itch\w* ~ (a lot|like crazy|so much|badly|constantly|all the time|non ?stop)
         itch\w* ~ (unbearabl\w*|intense\w*|so bad|really bad|too much)
         intense(ly)? itch\w*
+        itch\w* (all over|everywhere)
         can not stop (scratch|itch)\w*
         itch\w* ~ (non ?stop|constant\w*|all (day|night)|24 ?7|crazy|insane\w*|nuts|like (mad|hell))
         itch\w* ~ (as hell|af|keep\w* me (up|awake)|relentless|incessant|never ending|endless)
@@ -737,6 +742,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         different from the other( side| one)?
         (can not|could not) ((really|even|fully|quite) )?{MOVE_FACE_EN}
         (forehead|brows?|eyebrows?|eyelids?|lids?) ~ (heavy|frozen|stuck|feels? heavy)
+        (eyebrows?|brows?|eyelids?|lids?|smile|corner of my mouth) ~ (lower|higher|sunken|uneven)
     """),
     sign(CONCERN, "other symptom", rf"""
         headache\w*|migraine\w*|head ?ache\w*
@@ -744,6 +750,8 @@ EN_SIGNS: tuple[Sign, ...] = (
         nose ?bleed\w*|bleed\w* (from|out of) (my |the )?nose|bloody nose|nose ~ bleed\w*
         raw|open (sore|wound|cut|patch)\w*|crack(ed|s|ing)?|split open|fissure\w*
         skin ~ (ripped|tore|torn) (off|open)
+        (bleed\w*|blood\w*|raw|shiny|weep\w*) ~ (underneath|under it|beneath|below)
+        (underneath|under it|beneath) ~ (bleed\w*|raw|shiny)
         numb\w*|tingl\w*|pins and needles|(can not|could not|can barely) feel (my|the|it)
         swollen (glands?|lymph nodes?|nodes)|lymph nodes?
         (metallic|weird|strange|funny|bad) taste|(can not|could not) (taste|smell)
@@ -939,7 +947,8 @@ FR_SIGNS: tuple[Sign, ...] = (
         (forte|grosse|intense|terrible|grande|atroce|horrible)s? douleur\w*
         {INTENSE_FR} (douloureu\w*|mal)
         mal en {SWEAR_FR}
-        insupportabl\w*|atroce\w*
+        insupportabl\w*|atroce\w*|intenable\w*|insoutenable\w*|epouvantable\w*
+        (endure|endurer|tough\w*|tof\w*) (pas|plus|pu) ~ (mal|douleur\w*)
         {PAIN_FR} ~ {HIGH_SCORE}{OUT_OF_10}
         {PAIN_FR} {SCORE_LEAD}{SEVERE_SCORE}
         {HIGH_SCORE}{OUT_OF_10} ~ {PAIN_FR}
@@ -1016,6 +1025,7 @@ FR_SIGNS: tuple[Sign, ...] = (
     """),
     sign(CONCERN, "getting worse", r"""
         empir\w*|pire|aggrav\w*
+        plus (rouge|enfl\w*|gonfl\w*|douloureu\w*|irrit\w*) (qu hier|que hier|que ce matin|qu avant)
         (pas|plus) mieux
         s ameliore pas
     """),
@@ -1150,6 +1160,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         (peux|peut|capable|arrive) (pas|plus|pu) (a )?{MOVE_FACE_FR} ~ {FACE_PARTS_FR}
         (front|sourcils?|paupieres?) ~ (lourde?s?|gele\w*|fige\w*|bloque\w*)
         paralys\w*
+        (sourcils?|paupieres?|coin|sourire|oeil) ~ plus (bas|haut|basse|haute|tombante?)
     """),
     sign(CONCERN, "other symptom", rf"""
         mal (de|a|a la) tete|mal de bloc|migraine\w*|cephal\w*
@@ -1157,6 +1168,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         saign\w* du nez|saignement\w* de nez|nez ~ saign\w*
         a vif|plaie\w*|crevass\w*|fissur\w*|gerc\w*|craqu\w*|fendill\w*
         (peau|croute) ~ (arrache\w*|dechir\w*)
+        (saign\w*|sang|a vif) ~ (en dessous|dessous|sous la peau)
         engourdi\w*|fourmi\w*
         (sens|sent) (plus|pu|pas) ((ma|mon|mes|la|le) )?{FACE_FR}
         ganglions?
@@ -1233,7 +1245,10 @@ HYPOTHETICAL = (
     r"become\w*|turn\w*|end up|happen\w*|ai|a|fais|fait|developpe\w*|remarque\w*|vois|voit|"
     r"commence\w*|devien\w*|aurais|avais|faisais|enfl\w*|gonfl\w*|swel\w*|spread\w*|s etend\w*|"
     r"coul\w*|saign\w*|bleed\w*|ooz\w*)\b)|(if|si|in case) (there|y) (is|s|are|a)|si jamais|"
-    r"au cas ou|in case|if ever|what if|just in case)"
+    r"au cas ou|in case|if ever|what if|just in case|"
+    # "How do I know if it's infected?" asks for the signs, it does not report one.
+    r"how (do|would|will|can|could|should) (i|you|we) (know|tell)( if| whether)?|"
+    r"comment (savoir|je (peux|vais) savoir|on sait)( si)?)"
 )
 # A negation cue negates the signs after it in its clause. Lookaheads keep phrases that only
 # look negative ("not sure", "pas mal de boutons", "no idea") from hiding a sign.
@@ -1443,6 +1458,11 @@ FIGURE_AFTER = (
     r"excitation|fierte|pride|plaisir|emotion|jalousie|envy|amour|love)|"
     r"(juste |just )?(a |en )?(la |le |les )?(regarder|voir|looking at|seeing|looking|regardant))\b"
 )
+# A sign asked and answered no: "fever? nope!", "du pus? non".
+DENIED_AFTER = (
+    r" \? (no|nope|nah|non|none|nada|zero|not at all|pas du tout|pantoute|aucune?|negative|"
+    r"negatif)(?= \|| ,| \?|$)"
+)
 # French puts its negation after the verb (read from the sign's end): "ça s'étend pas", "ça coule
 # pu". "Pas mal", "pas possible" and "pas pire" say a lot, not none.
 NEGATED_AFTER = (
@@ -1525,7 +1545,9 @@ _ASK_START = (
     r"btw|bonjour|allo|salut|alors|pis|et|mais|aussi|desole|ok merci|thanks|merci) )*)"
 )
 QUESTIONS: tuple[str, ...] = (
-    r"\?",
+    # Not one the reply answers itself: "fever? nope!", "du pus? non."
+    r"\?(?! (no|nope|nah|non|none|nada|zero|not at all|pas du tout|pantoute|aucune?|yes|yep|oui)"
+    r"( \|| ,| \?|$))",
     _ASK_START + r"(can|could|may|should|shall|must|do|does|did|is|are|was|were|will|would|"
     r"have|has|am) (i|we|you|it|this|that|these|those|they|he|she|my|the|there|someone|"
     r"somebody|anyone|a|an|u)",

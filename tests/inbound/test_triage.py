@@ -418,6 +418,16 @@ SIGNS: list[tuple[str, str, str]] = [
     ("ma joue coule", URGENT, "pus"),
     ("a lump like a pea under the skin", CONCERN, "painful cysts"),
     ("bad acne breakout since the facial", CONCERN, "worsening breakout"),
+    ("I've got the sweats and shakes", URGENT, "chills"),
+    ("itchy all over my face", CONCERN, "intense itching"),
+    ("peeling off and bleeding a bit underneath", CONCERN, "other symptom"),
+    ("ça saigne en dessous de la peau qui pèle", CONCERN, "other symptom"),
+    ("la douleur est intenable", URGENT, "severe pain"),
+    ("I can't take the pain", URGENT, "severe pain"),
+    ("my left eyebrow is lower", CONCERN, "drooping or uneven"),
+    ("mon sourcil gauche est plus bas", CONCERN, "drooping or uneven"),
+    ("redder than yesterday", CONCERN, "getting worse"),
+    ("c'est plus enflé qu'hier", CONCERN, "getting worse"),
     # Expected early on, and said as such
     ("nervous about my next session", ROUTINE, "about the next session"),
     ("j'ai hâte à ma prochaine séance", ROUTINE, "about the next session"),
@@ -587,6 +597,12 @@ SET_ASIDE: list[tuple[str, str, tuple[str, ...]]] = [
     ("si jamais ça enfle, je vous appelle?", ROUTINE, ("question",)),
     ("au cas où ça coule, je fais quoi?", ROUTINE, ("question",)),
     ("is it normal if my lips are swollen?", URGENT, ("swelling of the lips",)),
+    ("how do I know if it's infected?", ROUTINE, ("question",)),
+    ("comment savoir si c'est infecté?", ROUTINE, ("question",)),
+    # Asked and answered
+    ("fever? nope! all good", ROUTINE, ()),
+    ("du pus? non.", ROUTINE, ()),
+    ("fever? no idea, I feel hot", URGENT, ("fever", "skin hot to the touch")),
     ("my skin is on fire, I look amazing", ROUTINE, ()),
     ("results so good I got chills", ROUTINE, ()),
     ("j'ai des frissons tellement c'est beau", ROUTINE, ()),
@@ -736,6 +752,7 @@ CHECKINS: list[tuple[str, str, int, tuple[str, ...]]] = [
     # Two answers, or one corrected: the louder.
     ("2 ou 3 je sais pas", URGENT, 3, ("check-in 3",)),
     ("2 or 3, idk", URGENT, 3, ("check-in 3",)),
+    ("2- c'est plus rouge qu'hier", CONCERN, 2, ("check-in 2", "getting worse")),
     ("2... actually no, 3. I have a fever now", URGENT, 3, ("check-in 3", "fever")),
 ]
 
@@ -794,6 +811,8 @@ QUESTIONS: list[tuple[str, bool]] = [
     ("je me demandais si je peux aller au spa", True),
     ("Sorry who is this?", True),
     ("3?", True),
+    ("fever? nope! all good", False),
+    ("fever? no idea", True),
     ("Thanks!", False),
     ("merci beaucoup", False),
     ("Thanks for checking in! Skin is glowing", False),
