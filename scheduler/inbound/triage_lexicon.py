@@ -230,10 +230,13 @@ WELTS_FR = (
 )
 # Skin losing its blood supply after filler: white, then grey, blue, dusky, purple or marbled.
 PALE_EN = r"(white|pale|paler|blanch\w*|black|blackish)"
-DUSKY_EN = (
-    r"(gr[ae]y|gr[ae]yish|blue|bluish|blueish|dusky|purple|purplish|purply|violet|livid|"
-    r"ashen|mottl\w*|marbl\w*|lacy|lace like|net like|web like|livedo\w*)"
+# Said alone, these name a skin's colour; "blue", "grey" and "purple" also name lights, hair and
+# shampoo, so they count only as a change ("turned blue") or said of the skin ("lip is grey").
+DUSKY_ALONE_EN = (
+    r"(gr[ae]yish|bluish|blueish|dusky|purplish|purply|livid|ashen|mottl\w*|marbl\w*|lacy|"
+    r"lace like|net like|web like|livedo\w*)"
 )
+DUSKY_EN = rf"(gr[ae]y|blue|purple|violet|{DUSKY_ALONE_EN})"
 TURNS_EN = (
     r"(turn\w*|went|gone|going|go|goes|became|becom\w*|changed|changing|got|gets|getting)"
     r"( (to|into))?( (all|really|very|kind of|kinda|a bit|slightly|almost|pretty|so|a))?"
@@ -316,6 +319,9 @@ NOT_WORKING_EN = r"(touch\w*|help\w*|work\w*|do\w*|mak\w* a dif\w*|tak\w* the ed
 NOT_WORKING_FR = r"(font|fait|marche\w*|aide\w*|fonctionne\w*|soulag\w*|change\w*|agi\w*|agissent)"
 ONE_EYE_EN = r"(my |the )?(left |right |one )?eyes?"
 SKIN_SPOT_EN = r"(skin|area|spot|lips?|nose|tip|cheeks?|chin|it|face)"
+LOOKS_EN = r"(looks?|is|are|s|seems?|feels?|went|turned)"
+# Between "is" and a colour: "is cold and pale", "looks kind of grey" (not "is naturally pale").
+GOING_EN = r"((very|really|so|kind of|kinda|a bit|all|almost|super|too|a little|cold and) )*"
 BEFORE_NOW_EN = r"(yesterday|this morning|before|last night|earlier)"
 BAD_EN = r"(bad|big|huge|major|massive|terrible|awful|serious|severe|horrible|crazy)"
 # How someone says they feel ill: "I feel so sick", "I'm lightheaded", "made me dizzy".
@@ -582,14 +588,14 @@ EN_SIGNS: tuple[Sign, ...] = (
     """),
     sign(URGENT, "mottled or dusky skin", rf"""
         {TURNS_EN} ({PALE_EN}|{DUSKY_EN}){NOT_A_BRUISE_EN}
-        {DUSKY_EN}{NOT_A_BRUISE_EN}
-        {SKIN_SPOT_EN} ~ (looks?|is|are|s|seems?|feels?) ~ {PALE_EN}
+        {DUSKY_ALONE_EN}{NOT_A_BRUISE_EN}
+        {SKIN_SPOT_EN} ~ {LOOKS_EN} {GOING_EN}({PALE_EN}|{DUSKY_EN})
         blanch\w*
         (cold|cool|icy|chilly) (and|&) ({PALE_EN}|{DUSKY_EN})
         ({PALE_EN}|{DUSKY_EN}) (and|&) (cold|cool|icy)
         {SKIN_SPOT_EN} ~ (is|feels?|s) ((really|so|very|ice|icy|kind of) )?cold to (the )?touch
         {PALE_EN} (and|or) {DUSKY_EN}
-        (white|pale|blanch\w*) (patch\w*|area|skin|blotch\w*|tinge|tint|hue|cast|colou?r)
+        (white|pale|blanch\w*) (patch\w*|area|blotch\w*|tinge|tint|hue|cast|colou?r)
         (black|dark) (and )?(dead|crusty|necro\w*)|necro\w*
         ({PALE_EN}|{DUSKY_EN}) (tinge|tint|hue|cast|colou?r|discolou?ration)
         (colou?r|tinge|tint|hue) ~ (chang\w*|off|weird|strange|wrong)
@@ -711,7 +717,6 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(URGENT, "feeling unwell", rf"""
         {FEEL_EN} {QUITE_EN}({UNWELL_EN}|{RUN_DOWN_EN}){NOT_ABOUT_EN}
         {BECOME_EN} {QUITE_EN}{UNWELL_EN}{NOT_ABOUT_EN}
-        (feel|feeling|felt) off
         (not|never) (feeling|feel) (well|good|great|right|myself)
         nause\w*|queasy|vomit\w*|throw\w* up|threw up|puk\w*|barf\w*|dry heav\w*|sick to my stomach
         dizz\w*|lightheaded|light headed|woozy|vertigo|(room|head|everything) ~ spin\w*
@@ -748,16 +753,20 @@ EN_SIGNS: tuple[Sign, ...] = (
         headache\w*|migraine\w*|head ?ache\w*
         head ~ (hurts?|hurting|pound\w*|throb\w*|ach\w*|splitting)
         nose ?bleed\w*|bleed\w* (from|out of) (my |the )?nose|bloody nose|nose ~ bleed\w*
-        raw|open (sore|wound|cut|patch)\w*|crack(ed|s|ing)?|split open|fissure\w*
+        raw|open (sore|wound|cut|patch)\w*|split open|fissure\w*
+        (skin|lips?|corners?|chin|mouth|nose|cheeks?|it|face) ~ crack\w*(?! up)
+        crack(ed|s|ing) (skin|lips?|corners?|open)
         skin ~ (ripped|tore|torn) (off|open)
         (bleed\w*|blood\w*|raw|shiny|weep\w*) ~ (underneath|under it|beneath|below)
         (underneath|under it|beneath) ~ (bleed\w*|raw|shiny)
-        numb\w*|tingl\w*|pins and needles|(can not|could not|can barely) feel (my|the|it)
+        numb|numbness|numbed|numbing(?! (cream|gel|agent|spray|ointment|stuff|product))
+        tingl\w*|pins and needles|(can not|could not|can barely) feel (my|the|it)
+        (feel|feeling|felt) off
         swollen (glands?|lymph nodes?|nodes)|lymph nodes?
         (metallic|weird|strange|funny|bad) taste|(can not|could not) (taste|smell)
         twitch\w*|spasm\w*|cramp\w*|stiff (neck|jaw)|(neck|jaw) ~ (stiff|click\w*|lock\w*)
         hair ~ (falling|coming) out|hair loss|losing (my )?hair|bald spot
-        scar(s|red|ring)?
+        scarring|scar tissue|(have|got|left|leaving|leave|now) (a |some )?(new )?scars?
         ringing in (my )?ears?|ears? ~ (ring\w*|block\w*|plug\w*|muffl\w*)
         (hard|firm) (bump|spot|area|knot|ridge|line|ball|bead)s?|lumpy|ridges?|beads? under|knots?
         (feels?|feeling|felt|looks?|looking) {QUITE_EN}(weird|strange|odd|wrong)(?! but good)
@@ -781,7 +790,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         {MILD}(swelling|{SWOLLEN_EN_WORDS})
     """),
     sign(ROUTINE, "mild discomfort", rf"""
-        {MILD}(pain\w*|hurt\w*|sore\w*|tender\w*|ach\w*|sting\w*|burn\w*|discomfort)
+        {MILD}(pain\w*|hurt\w*|sore\w*|tender\w*|ach\w*|sting\w*|burn\w*|discomfort|tingl\w*)
         sore(ness)?|tender\w*|sensitive|discomfort
         {PAIN_EN} ~ {LOW_SCORE}{OUT_OF_10}
         {PAIN_EN} {SCORE_LEAD}{MILD_SCORE}
@@ -1082,10 +1091,11 @@ FR_SIGNS: tuple[Sign, ...] = (
     """),
     sign(URGENT, "mottled or dusky skin", rf"""
         marbr\w*|livedo\w*|bleute\w*|bleuatre\w*|violac\w*|grisatre\w*|cyanos\w*|livide\w*
+        dentelle|en (filet|reseau|toile)
+        (taches?|plaques?|marques?|zones?) (mauves?|violet\w*|bleue?s?|grise?s?)
         {TURNS_FR}({PALE_FR}|noir\w*|foncee?s?)
         {SKIN_SPOT_FR} ~ (est |sont |a l air |semble )?{QUITE_FR}{PALE_FR}{NOT_A_BRUISE_FR}
         {COLD_FR} (et|pis) {PALE_FR}|{PALE_FR} (et|pis) {COLD_FR}
-        (mauve|violet\w*){NOT_A_BRUISE_FR}
         blanchi\w*|necros\w*
     """),
     sign(CONCERN, "picking", rf"""
@@ -1166,7 +1176,8 @@ FR_SIGNS: tuple[Sign, ...] = (
         mal (de|a|a la) tete|mal de bloc|migraine\w*|cephal\w*
         tete ~ (fait mal|elanc\w*|cogn\w*|martel\w*|veut eclater)
         saign\w* du nez|saignement\w* de nez|nez ~ saign\w*
-        a vif|plaie\w*|crevass\w*|fissur\w*|gerc\w*|craqu\w*|fendill\w*
+        a vif|plaie\w*|crevass\w*|fissur\w*|gerc\w*|fendill\w*
+        (peau|levres?|coins?|menton|bouche|nez|joues?|visage|face) ~ craqu\w*
         (peau|croute) ~ (arrache\w*|dechir\w*)
         (saign\w*|sang|a vif) ~ (en dessous|dessous|sous la peau)
         engourdi\w*|fourmi\w*
@@ -1175,7 +1186,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         gout (metallique|bizarre|de metal)|(goute|sens) (plus|pu|pas) rien
         tic|spasm\w*|crampe\w*|(machoire|cou) ~ (raide|bloqu\w*|craqu\w*)
         (cheveux|poils) ~ (tomb\w*|perd\w*)|perte de cheveux
-        cicatrices?
+        (j ai|ca a laisse|ca laisse|il reste|il me reste) (une |des )?cicatrices?
         (oreilles?) ~ (sill\w*|bouch\w*|bourdonn\w*)|acouphene\w*
         (bosse|boule|zone|ligne|grain)s? (dure|ferme)s?|grumeau\w*
     """),

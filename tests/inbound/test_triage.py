@@ -631,6 +631,34 @@ SET_ASIDE: list[tuple[str, str, tuple[str, ...]]] = [
     ("sweat going down my neck at the gym", ROUTINE, ()),
 ]
 
+# Everyday words that also name a sign: routine unless said of the skin.
+EVERYDAY: list[tuple[str, str]] = [
+    ("Can I use my blue light mask?", ROUTINE),
+    ("my grey roots are showing lol", ROUTINE),
+    ("purple shampoo ok to use?", ROUTINE),
+    ("feeling a bit blue today", ROUTINE),
+    ("I have very white skin, can I tan?", ROUTINE),
+    ("my skin is naturally pale, what SPF?", ROUTINE),
+    ("j'ai mis mon chandail mauve", ROUTINE),
+    ("the numbing cream worked great", ROUTINE),
+    ("I was cracking up at the video", ROUTINE),
+    ("my phone cracked lol all good", ROUTINE),
+    ("je craque pour ma nouvelle peau", ROUTINE),
+    ("a bit tingly but fine", ROUTINE),
+    ("will it scar?", ROUTINE),
+    ("I'm sick of waiting for the results", ROUTINE),
+    ("I'm weak for this glow", ROUTINE),
+    ("a faint pink mark", ROUTINE),
+    ("sweat going down my neck at the gym", ROUTINE),
+    ("my lip turned blue", URGENT),
+    ("the skin is kind of grey", URGENT),
+    ("ma lèvre est mauve", URGENT),
+    ("des taches violettes en dentelle", URGENT),
+    ("my lips are cracked", CONCERN),
+    ("ma peau craque", CONCERN),
+    ("I feel off today", CONCERN),
+]
+
 # (text, level, reasons exactly): numbers read as temperatures and pain scores.
 NUMBERS: list[tuple[str, str, tuple[str, ...]]] = [
     ("pain is a 10", URGENT, ("severe pain",)),
@@ -850,6 +878,11 @@ def test_what_is_not_a_report_about_the_patient_now(
     text: str, level: str, reasons: tuple[str, ...]
 ) -> None:
     assert classify(text)[:3] == (level, None, reasons)
+
+
+@pytest.mark.parametrize(("text", "level"), EVERYDAY, ids=[case_id(c[0]) for c in EVERYDAY])
+def test_everyday_words_that_also_name_a_sign(text: str, level: str) -> None:
+    assert classify(text).level == level
 
 
 @pytest.mark.parametrize(("text", "level", "reasons"), NUMBERS, ids=[c[0] for c in NUMBERS])
