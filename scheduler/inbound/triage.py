@@ -190,6 +190,8 @@ class _Clauses:
         self.text = text
         breaks = list(_BREAKS.finditer(text))
         self.starts = [m.start() for m in breaks]
+        # Breaks other than a new subject: "the swelling I had is gone" is one statement.
+        self.hard_breaks = [m.start() for m in breaks if m.group() not in lex.SUBJECT_BREAKS]
         marks = [m for m in breaks if m.group() in ("|", "?", ",")]
         self.marks = [m.start() for m in marks]
         self.questions = [m.group() == "?" for m in marks]
@@ -341,7 +343,8 @@ class _Clauses:
         if index == len(starts):
             return False
         start = starts[index]
-        return self.clause(start) == clause and self.words(hit.end, start) <= AFTER_REACH
+        near = self.words(hit.end, start) <= AFTER_REACH
+        return near and not self._between(self.hard_breaks, hit.end, start)
 
 
 def _find(text: str) -> list[_Hit]:

@@ -313,8 +313,21 @@ SWELLS_EN = r"(swell\w*|swol\w*|puf\w*|raised|rais\w* up)"
 ONTO_EN = r"(on|over|across|all over|up|down|onto|to)"
 WHOSE_SIDE_EN = r"(my |the |both |his |her )?((left|right|upper|lower|inner|whole) )?"
 # A swelling, then a part said after a comma: "face swelling up badly, lips too".
-AFTER_A_SWELLING_EN = rf"{SWOLLEN_EN}( [a-z]+){{0,3}}( ,)? ((and|my|the|even|now|plus|both) )*"
-AFTER_A_SWELLING_FR = rf"{SWOLLEN_FR}( [a-z]+){{0,3}}( ,)? ((et|mes|les|la|ma|pis|meme) )*"
+AFTER_A_SWELLING_EN = (
+    rf"{SWOLLEN_EN}( [a-z]+){{0,3}}( ,)? ((and|my|the|even|now|plus|both|especially|mostly|"
+    r"particularly|including|around|under|on) )*"
+)
+AFTER_A_SWELLING_FR = (
+    rf"{SWOLLEN_FR}( [a-z]+){{0,3}}( ,)? ((et|mes|les|la|ma|pis|meme|surtout|autour|des|aux|"
+    r"sous|y compris) )*"
+)
+# Swelling that moved: "the swelling on my forehead moved down to my eyelids".
+SPREAD_TO = (
+    r"(mov\w*|spread\w*|drop\w*|travel\w*|migrat\w*|shift\w*|went|gone|slid\w*) (down |up )?"
+    r"(to|into|onto|around) ((my|the|both) )?"
+)
+# "Especially around the eyes": the part named after the comma is the swollen one.
+STRESSED = r"(especially|mostly|particularly|including|surtout|y compris)"
 NOT_WORKING_EN = r"(touch\w*|help\w*|work\w*|do\w*|mak\w* a dif\w*|tak\w* the edge|cut\w*|dent\w*)"
 NOT_WORKING_FR = r"(font|fait|marche\w*|aide\w*|fonctionne\w*|soulag\w*|change\w*|agi\w*|agissent)"
 ONE_EYE_EN = r"(my |the )?(left |right |one )?eyes?"
@@ -373,6 +386,30 @@ UNWELL_FR = (
     r"(pas bien|pas ben|mal|malade|faible|molle?|tout croche|bizarre|etourdi\w*|comme un zombie)"
 )
 RUN_DOWN_FR = r"(malade|faible|molle?|etourdie?s?|a terre|videe?|sans energie|amorphe|ko)"
+
+AND_EVEN_EN = r"(even|also|and|plus|now) ((on|in) )?"
+AND_EVEN_FR = r"(meme|aussi|et|pis|jusque) ((sur|dans) )?"
+# What a reaction could be to: the treatment and what the clinic gave. "Allergic to penicillin"
+# or "allergique aux noix" is a standing allergy, no reaction.
+PRODUCT = (
+    r"(the|this|that|your|it|something|my new|the new|cream|serum|product|filler|peel|numbing|"
+    r"lidocaine|sunscreen|moisturi\w*|ointment|la|le|les|cette|ce|votre|quelque chose|creme|"
+    r"produit|peeling|anesthesi\w*)"
+)
+_I_AM = r"(i m|im|i am|been|je suis|chu|suis)"
+ALLERGIC_TO_OTHER = rf"{_I_AM} allergi\w* (to|a|au|aux)(?! {PRODUCT}\b)"
+ALLERGIC = (
+    r"(?<!i m )(?<!im )(?<!i am )(?<!been )(?<!je suis )(?<!chu )(?<!suis )allerg\w*|"
+    rf"{_I_AM} allerg\w*(?! (to|a|au|aux) (?!{PRODUCT}\b))"
+)
+# Asking whether one may pop them, object included: "can I pop the little whiteheads?"
+_PICKED = (
+    r"( (the|my|these|those|a|les|mes|le|la|un|des|ses))?( (little|small|tiny|petits?|petites?))?"
+    r"( (whiteheads?|pimples?|spots?|bumps?|scabs?|blisters?|boutons?|croutes?|points?|bosses?|"
+    r"blancs?))*"
+)
+PICK_EN = rf"(pop|pick|squeeze|scratch|peel|pull)( at| off)?{_PICKED}"
+PICK_FR = rf"(peter|percer|gratter|pincer|arracher|presser|enlever){_PICKED}"
 
 # fmt: off
 EN_SIGNS: tuple[Sign, ...] = (
@@ -460,11 +497,13 @@ EN_SIGNS: tuple[Sign, ...] = (
     """),
     # Allergic reaction
     sign(URGENT, "allergic reaction", rf"""
-        hives|welts?|urticaria|allerg\w*
+        hives|welts?|urticaria|{ALLERGIC}
         {WELTS_EN} ~ (that |which |and )?(are |keep |kept |started )?{SWELLS_EN}
         (raised|swollen|puffy) (red )?(blotch\w*|patch\w*|bumps)
         {WELTS_EN} ~~ {ONTO_EN} {WHOSE_SIDE_EN}{ELSEWHERE_EN}
         {ELSEWHERE_EN} ~ (covered|full) (in|of|with) {WELTS_EN}
+        {WELTS_EN}( [a-z]+){{0,4}}( ,)? {AND_EVEN_EN}{WHOSE_SIDE_EN}{ELSEWHERE_EN}
+        (itchy|raised|swollen|puffy) ((red|pink) )?{WELTS_EN} ~ (everywhere|all over)
     """),
     sign(URGENT, "swelling of the lips", rf"""
         {SWOLLEN_EN} ~ (upper |lower |bottom |top )?(lips?|mouth)
@@ -476,6 +515,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         lips? ~~ (filler\w*|injected|injections?|duck lips?|bee sting|stung)
         lips? ~~ (punch\w*|smack\w*|beaten up|boxer|fat lip|stung by)
         {AFTER_A_SWELLING_EN}(lips?|mouth) (too|as well|also)
+        {SWOLLEN_EN}( [a-z]+){{0,3}}( ,)? {STRESSED} ~ (lips?|mouth)
     """),
     sign(URGENT, "swelling of the eyes", rf"""
         {SWOLLEN_EN} ~ {EYES_EN}
@@ -483,6 +523,8 @@ EN_SIGNS: tuple[Sign, ...] = (
         {CANNOT_EN} (even )?(fully )?open(ing)? ((my|the|her|his) )?((left|right) )?{EYES_EN}
         {EYES_EN} ~~ ({CANNOT_EN}|will not|would not|does not) (even )?(fully )?open
         {AFTER_A_SWELLING_EN}{EYES_EN} (too|as well|also)
+        {SWOLLEN_EN}( [a-z]+){{0,3}}( ,)? {STRESSED} ~ {EYES_EN}
+        (swelling|swol\w*|puf\w*) ~~ {SPREAD_TO}{EYES_EN}
     """),
     sign(URGENT, "swelling of the throat", rf"""
         (throat|tongue) ~ {FEELS_LIKE_EN}({SWOLLEN_EN_WORDS}|tight\w*|clos\w*|thick\w*)
@@ -524,6 +566,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         (pain\w*|hurt\w*|throb\w*|ach\w*|sore) ~ like (crazy|hell|mad|nothing else)
         (really|seriously|badly) hurts?
         unbearabl\w*|excruciat\w*|agony
+        (pain\w*|hurt\w*) ~~ (cry\w*|tears)|cry\w* (from|because of) the pain
         (can not|could not) (take|stand|handle|bear) (the|this) (pain|hurt\w*)
         (pain\w*|hurt\w*) ~~ (can not|could not|unable to|not able to) sleep
         (pain\w*|hurt\w*|throb\w*|ach\w*) ~ {WAKES_ME_EN}
@@ -600,6 +643,8 @@ EN_SIGNS: tuple[Sign, ...] = (
         ({PALE_EN}|{DUSKY_EN}) (tinge|tint|hue|cast|colou?r|discolou?ration)
         (colou?r|tinge|tint|hue) ~ (chang\w*|off|weird|strange|wrong)
         (pattern|net|web|lace) like|lace ?like pattern|(net|web|lace) pattern
+        like (a )?(net|web|spider ?web|lace|map|fishnet)
+        {DUSKY_EN} (marks?|patch\w*|spots?|areas?|blotch\w*|splotch\w*|streaks?){NOT_A_BRUISE_EN}
     """),
     sign(URGENT, "eye pain", rf"""
         eye ?(pain|ache)
@@ -624,7 +669,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         not improving
     """),
     sign(CONCERN, "worsening breakout", rf"""
-        {PIMPLES_MORE} (new )?{PIMPLES_EN}
+        {PIMPLES_MORE} ((new|little|small|tiny|red|white|itchy) )*{PIMPLES_EN}
         {PIMPLES_EN} ~ (worse|worsening|spread\w*|multipl\w*|getting (bigger|worse)|everywhere)
         (broke|breaking|break\w*) out ~ (more|worse|badly|everywhere|a lot)
         {BAD_EN} ((acne|pimple|skin|cystic) )?(breakouts?|break outs?|acne)
@@ -719,6 +764,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         {BECOME_EN} {QUITE_EN}{UNWELL_EN}{NOT_ABOUT_EN}
         (not|never) (feeling|feel) (well|good|great|right|myself)
         nause\w*|queasy|vomit\w*|throw\w* up|threw up|puk\w*|barf\w*|dry heav\w*|sick to my stomach
+        (can not|could not) keep (anything|food|water|it|much) down|dizzy spell|fainting spell
         dizz\w*|lightheaded|light headed|woozy|vertigo|(room|head|everything) ~ spin\w*
         (going to|gonna|about to|almost|nearly|might|could) (faint|pass out|black out|collapse)
         felt like i (would|was going to) (faint|pass out|black out|collapse)
@@ -819,6 +865,15 @@ EN_SIGNS: tuple[Sign, ...] = (
     sign(ROUTINE, "peeling", r"""
         peel\w*|flak\w*|shed\w*|scab\w*|crust\w*
     """),
+    # Asking whether one may pop or peel them is a question, not picking.
+    sign(ROUTINE, "asks about picking", rf"""
+        (can|could|should|may) i {PICK_EN}
+        (is it|it s|it is) (ok|okay|fine|safe|bad) to {PICK_EN}
+    """),
+    # A standing allergy ("allergic to penicillin") is no reaction to the treatment.
+    sign(ROUTINE, "known allergy", rf"""
+        {ALLERGIC_TO_OTHER}
+    """),
     # Nerves about the next appointment are about a date, not about the skin.
     sign(ROUTINE, "about the next session", rf"""
         (nervous|anxious|worried|scared|stressed|excited|freaking out) (about|for) {NEXT_SESSION_EN}
@@ -899,11 +954,12 @@ FR_SIGNS: tuple[Sign, ...] = (
         infect\w*|enfect\w*|infec\w*|abces
     """),
     sign(URGENT, "allergic reaction", rf"""
-        urticaire|allerg\w*
+        urticaire|{ALLERGIC}
         plaques? qui (demang|gratt|pique)\w*
         {WELTS_FR} ~ (qui |et )?(gonfl\w*|enfl\w*|bouf\w*|en relief|sortent|sort)
         {WELTS_FR} ~~ (sur|partout sur|dans|au|aux|jusqu au|jusqu aux) {THE_FR}{ELSEWHERE_FR}
         {ELSEWHERE_FR} ~ (plein|couvert\w*|rempli\w*) (de|d) {WELTS_FR}
+        {WELTS_FR}( [a-z]+){{0,4}}( ,)? {AND_EVEN_FR}{THE_FR}{ELSEWHERE_FR}
     """),
     sign(URGENT, "swelling of the lips", rf"""
         (levres?|bouche) ~ {SWOLLEN_FR}
@@ -947,7 +1003,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         manqu\w* d air
         cherch\w* (mon|son) (air|souffle)
         (peux|peut|arrive) (pas|plus) (a )?(reprendre|retrouver) (mon|son) (souffle|air)
-        (misere|difficult\w*|mal|peine) a (reprendre|retrouver) (mon|son) (souffle|air)
+        (misere|difficult\w*|mal|peine) a (reprendre|retrouver|prendre) (mon|son) (souffle|air)
         oppress\w*
     """),
     sign(URGENT, "severe pain", rf"""
@@ -962,6 +1018,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         {PAIN_FR} {SCORE_LEAD}{SEVERE_SCORE}
         {HIGH_SCORE}{OUT_OF_10} ~ {PAIN_FR}
         (fait|ai) (si|tellement|trop) mal
+        (douleur\w*|mal) ~ (fait|faire|me fait) pleurer|pleur\w* (de|tellement) (douleur|mal)
         tellement (que )?(ca |j ai )?(me )?(fait )?mal
         (mal|douleur\w*|douloureu\w*) ~~ (pas capable de|peux pas|peut pas|arrive pas a) dormir
         (mal|douleur\w*|elanc\w*|lancin\w*) ~ {WAKES_ME_FR}
@@ -1007,6 +1064,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         ({SEEN_FR}|mouches volantes|corps flottants|taches|points|ombres?) ~ {IN_SIGHT_FR}
         flott\w* ~ {IN_SIGHT_FR}
         mouches volantes|corps flottants
+        (points|taches|mouches|formes|filaments|ombres?) ~ (qui )?flott\w*
         (voit|voyais|voyait) mal
         (vois|voit|voyais|voyait) (pas|plus|pu) (tres |tellement |trop )?(bien|clair\w*|net\w*)
         (vois|voit|voyais|voyait) (pas|plus|pu) comme il faut
@@ -1147,7 +1205,8 @@ FR_SIGNS: tuple[Sign, ...] = (
         malade comme
         nause\w*|vomi\w*|renvoy\w*|etourdi\w*|vertige\w*|tournis
         mal au coeur|(leve|levait|lever) le coeur|haut le coeur
-        evanoui\w*|(perdre|perdu) connaissance
+        evanoui\w*|(perdre|perdu) connaissance|malaise|perdu l equilibre
+        failli (tomber|perdre|m evanouir|sans connaissance)|(garde|garder) (rien|pas rien|plus rien)
         (tomber|tombee?) dans les pommes
         courbatur\w*|mal partout|(douleur\w*|mal) (dans|a) tout le corps
         (mal|douleur\w*) aux (muscles|articulations|os)
@@ -1235,6 +1294,13 @@ FR_SIGNS: tuple[Sign, ...] = (
         pel\w*|desquam\w*|ecaill\w*|croute\w*
         lev\w* en peau\w*
     """),
+    sign(ROUTINE, "asks about picking", rf"""
+        (je peux|peux je|puis je|est ce que je peux|je pourrais) (tu )?{PICK_FR}
+        on peut (tu )?{PICK_FR}
+    """),
+    sign(ROUTINE, "known allergy", rf"""
+        {ALLERGIC_TO_OTHER}
+    """),
     sign(ROUTINE, "about the next session", rf"""
         (nerveu\w*|stress\w*|inquiet\w*|angoiss\w*|peur|hate|excite\w*) (pour|a) {NEXT_SESSION_FR}
     """),
@@ -1248,11 +1314,12 @@ FR_SIGNS: tuple[Sign, ...] = (
 # "not sure", "I wonder" (they report a doubt) nor "is it normal if" (it asks about what is there).
 HYPOTHETICAL = (
     r"(?<!sure )(?<!know )(?<!wonder )(?<!wondering )(?<!tell )(?<!sais )(?<!certain )(?<!sur )"
-    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!grave )"
+    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!grave )(?<!even )(?<!as )(?<!meme )"
     # Subject and verb are looked at, not taken: "if my lips swell" leaves them to be read.
     r"((if|si|in case|au cas ou|au cas|what if|et si)( jamais| ever)?(?= "
     r"(i|j|je|you|tu|vous|on|it|ca|anything|something|quelque chose|(my|the|mes|ma|mon|les|la|le) "
-    r"[a-z]+)( ever| jamais)? (get|gets|have|has|develop\w*|notice\w*|see|sees|start\w*|begin\w*|"
+    r"[a-z]+)( ever| jamais)? ([a-z]+s|get|gets|have|has|develop\w*|notice\w*|see|sees|start\w*|"
+    r"begin\w*|"
     r"become\w*|turn\w*|end up|happen\w*|ai|a|fais|fait|developpe\w*|remarque\w*|vois|voit|"
     r"commence\w*|devien\w*|aurais|avais|faisais|enfl\w*|gonfl\w*|swel\w*|spread\w*|s etend\w*|"
     r"coul\w*|saign\w*|bleed\w*|ooz\w*)\b)|(if|si|in case) (there|y) (is|s|are|a)|si jamais|"
@@ -1335,10 +1402,19 @@ SETTLED = (
     r" super| very| really| so| doing| tres| vraiment| ben| full)* (fine|ok|okay|good|great|gone|"
     r"correct\w*|bien|beau|belle|"
     r"parti\w*|fini|pase\w*|disparu\w*|over|resolved|cleared up|back to normal|"
-    r"revenue? a la normale)"
+    r"revenue? a la normale)|"
+    # Said after a comma without a subject: "a bit of a headache after the treatment, gone now".
+    r", ((now|all|completely|totally|mostly|pretty much|toute?|maintenant) )*(gone|fine|ok|better|"
+    r"resolved|cleared up|parti\w*|fini|pase\w*)"
 )
 
 # Where a negation's reach ends: punctuation (already "|" or "?"), contrast, a new statement.
+# The words that start a new statement: a clause break, but not one "it's gone" stops at.
+SUBJECTS = frozenset(
+    {"i", "je", "j", "it", "il", "elle", "ca", "my", "mon", "ma", "mes", "she", "he", "we", "they"}
+    | {"ils", "elles", "there", "ya"}
+)
+SUBJECT_BREAKS = SUBJECTS | {"y a"}
 CLAUSE_BREAKS = (
     r"\||\?|;|,",
     r"but|however|though|although|except|yet|mais|cependant|pourtant|toutefois|sauf|par contre|"
@@ -1348,7 +1424,7 @@ CLAUSE_BREAKS = (
     r"(?<!think )(?<!believe )(?<!like )(?<!that )(?<!guess )(?<!pense )(?<!crois )(?<!que )"
     # Nor the subject of an "if": "si je fais de la fièvre" is one clause ("aussi je" is two).
     r"(?<! if )(?<!^if )(?<! si )(?<!^si )(?<! jamais )(?<! ever )(?<! case )(?<! cas ou )"
-    r"(?<!qu )(?<!n )(i|je|j|it|il|elle|ca|my|mon|ma|mes|she|he|we|they|ils|elles|there|ya|y a)",
+    rf"(?<!qu )(?<!n )({'|'.join(sorted(SUBJECTS))}|y a)",
 )
 # Where a negation's reach ends only for an urgent sign: "no fever and pus everywhere" reports
 # pus. Unsure means louder; "no swelling and redness" still negates both quieter signs.
@@ -1402,13 +1478,14 @@ _OTHERS_EN = (
     r"daughters?|sons?|kids?|child|children|baby|babies|toddler|husband|hubby|wife|partner|"
     r"boyfriend|girlfriend|bf|gf|fiance\w*|mom|mum|mother|dad|father|sister|sis|brother|friends?|"
     r"bestie|best friend|coworker|co worker|colleague|cousin|aunt|uncle|niece|nephew|grandma|"
-    r"grandmother|grandpa|grandfather|roommate|neighbou?r|family|boss|client"
+    r"grandmother|grandpa|grandfather|roommate|neighbou?r|family|boss|client|cat|dog|puppy|kitten|"
+    r"pet"
 )
 _OTHERS_FR = (
     r"filles?|fils|gars|garcon|enfants?|bebe|chum|blonde|mari|femme|conjoint\w*|copain|copine|"
     r"mere|maman|pere|papa|soeur|frere|ami|amie|amis|amies|chums|collegue|cousin\w*|tante|oncle|"
     r"niece|neveu|grand mere|grand pere|voisin\w*|coloc\w*|belle soeur|beau frere|patronne?|"
-    r"famille|voisine"
+    r"famille|voisine|chat|chatte|chien|chienne|minou|pitou"
 )
 OTHER_PERSON = (
     # Not "they": "they're still there" is said of pimples.
@@ -1467,7 +1544,8 @@ FIGURE_BREAKS = (
 FIGURE_AFTER = (
     r" ([|,] )?((de|d|of|with|from) (beaute|beauty|joie|joy|bonheur|happiness|excitement|"
     r"excitation|fierte|pride|plaisir|emotion|jalousie|envy|amour|love)|"
-    r"(juste |just )?(a |en )?(la |le |les )?(regarder|voir|looking at|seeing|looking|regardant))\b"
+    r"(juste |just )?(a |en )?(la |le |les )?(regarder|voir|looking at|seeing|looking|regardant)|"
+    r"in a (good|great|happy) way|dans le bon sens|en bien)\b"
 )
 # A sign asked and answered no: "fever? nope!", "du pus? non".
 DENIED_AFTER = (
@@ -1501,6 +1579,8 @@ REWRITES: tuple[tuple[str, str], ...] = (
     (r"\bfever blister", "cold sore"),
     (r"\bboutons? de fie?vre", "feu sauvage"),
     (r"\bpas mal de\b", "beaucoup de"),
+    # "Painless" and "pain-free" say there is no pain.
+    (r"\bpain ?-?free\b|\bpainless(ly)?\b", "no pain"),
     # "A burning question" asks; it does not burn.
     (r"\bburning (?=questions?|issue|desire|curiosity)", ""),
     (r"\b(questions?) brulantes?", r"\1"),
