@@ -105,10 +105,10 @@ _REDNESS = frozenset({"mild redness", "intense redness", "rash", "redness persis
 _QUESTIONS = _compile(lex.QUESTIONS)
 _CHECKIN_NUMBER = rf"(?:{lex.CHECKIN_LEAD})?([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
 _RANGE = r"\s*(?:or|ou|to|a|-)\s*"
-# At the start, after anything but a word ("#3", "👉 2"). A range is the louder answer when a
-# hedge or nothing follows ("2 ou 3 je sais pas"), and a count otherwise ("2 ou 3 boutons").
+# At the start, after a few signs that are no word ("#3", "👉 2"). A range is the louder answer
+# when a hedge or nothing follows ("2 ou 3 je sais pas"), and a count otherwise ("2 ou 3 boutons").
 _CHECKIN_FIRST = re.compile(
-    rf"^[^\w]*(?:{_CHECKIN_NUMBER}{_RANGE}([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
+    rf"^[^\w]{{0,12}}(?:{_CHECKIN_NUMBER}{_RANGE}([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
     rf"(?={lex.CHECKIN_RANGE_END})|{_CHECKIN_NUMBER}(?!{_RANGE}\d))"
     r"[.!)\]-]*(?=\s|$|[^\w./%°$-])"
 )
@@ -130,7 +130,8 @@ _PUNCTUATION = re.compile(r"\.(?!\d)|(?<!\d)\.|[;:!\n\r\"«»…\u2013\u2014]| -
 _ASIDE = re.compile(r"[()\[\]{}]")
 _OTHER = re.compile(r"[^a-z0-9.|?;, ]+")
 _REPEATS = re.compile(r"([a-z])\1+")
-_MARKS = re.compile(r"[|?,](?: [|?,])+")  # "?!", "!!" and "..." end one sentence, not several
+# "?!", "!!", "..." and "((" end one sentence or aside, not several.
+_MARKS = re.compile(r"[|?,;](?: [|?,;])+")
 
 
 def _fold(text: str) -> str:
@@ -153,7 +154,7 @@ def normalise(text: str) -> str:
 
 
 def _strongest(marks: re.Match[str]) -> str:
-    return next(mark for mark in "?|," if mark in marks.group())
+    return next(mark for mark in "?|,;" if mark in marks.group())
 
 
 def checkin_of(text: str) -> tuple[int, str] | None:

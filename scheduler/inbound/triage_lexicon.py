@@ -301,7 +301,8 @@ MOVING: tuple[str, ...] = (
 
 # The eyes themselves, not the skin around them ("under-eye area", "eyelids").
 THE_EYES_EN = (
-    r"((my|the|both|left|right|one) )*eyes?(?! (area|lids?|bags?|circles?|zone|contour|corners?|"
+    r"((my|the|both|left|right|one) ){0,4}eyes?"
+    r"(?! (area|lids?|bags?|circles?|zone|contour|corners?|"
     r"hollows?|trough\w*|region))"
 )
 
@@ -315,11 +316,11 @@ WHOSE_SIDE_EN = r"(my |the |both |his |her )?((left|right|upper|lower|inner|whol
 # A swelling, then a part said after a comma: "face swelling up badly, lips too".
 AFTER_A_SWELLING_EN = (
     rf"{SWOLLEN_EN}( [a-z]+){{0,3}}( ,)? ((and|my|the|even|now|plus|both|especially|mostly|"
-    r"particularly|including|around|under|on) )*"
+    r"particularly|including|around|under|on) ){0,4}"
 )
 AFTER_A_SWELLING_FR = (
     rf"{SWOLLEN_FR}( [a-z]+){{0,3}}( ,)? ((et|mes|les|la|ma|pis|meme|surtout|autour|des|aux|"
-    r"sous|y compris) )*"
+    r"sous|y compris) ){0,4}"
 )
 # Swelling that moved: "the swelling on my forehead moved down to my eyelids".
 SPREAD_TO = (
@@ -334,7 +335,7 @@ ONE_EYE_EN = r"(my |the )?(left |right |one )?eyes?"
 SKIN_SPOT_EN = r"(skin|area|spot|lips?|nose|tip|cheeks?|chin|it|face)"
 LOOKS_EN = r"(looks?|is|are|s|seems?|feels?|went|turned)"
 # Between "is" and a colour: "is cold and pale", "looks kind of grey" (not "is naturally pale").
-GOING_EN = r"((very|really|so|kind of|kinda|a bit|all|almost|super|too|a little|cold and) )*"
+GOING_EN = r"((very|really|so|kind of|kinda|a bit|all|almost|super|too|a little|cold and) ){0,4}"
 BEFORE_NOW_EN = r"(yesterday|this morning|before|last night|earlier)"
 BAD_EN = r"(bad|big|huge|major|massive|terrible|awful|serious|severe|horrible|crazy)"
 # How someone says they feel ill: "I feel so sick", "I'm lightheaded", "made me dizzy".
@@ -374,9 +375,9 @@ SPOTS_FR = r"(boutons?|plaies?|trous?|points?|croutes?|bosses?|cloques?|ampoules
 PALE_FR = r"(blanche?s?|blancs?|pales?|gris\w*|bleue?s?|mauve|violet\w*)"
 TURNS_FR = (
     r"(devenu\w*|devient|vir\w*|tourn\w*|change\w*) "
-    r"((toute?s?|tout|vraiment|un peu|comme|au|a|en) )*"
+    r"((toute?s?|vraiment|un peu|comme|au|a|en) ){0,4}"
 )
-QUITE_FR = r"((toute?s?|tout|vraiment|un peu|comme) )*"
+QUITE_FR = r"((toute?s?|vraiment|un peu|comme) ){0,4}"
 VERY_FR = r"((vraiment|tres|super|full|ben|toute?|un peu) )?"
 SKIN_SPOT_FR = r"(peau|zone|levres?|nez|bout du nez|joues?|menton|coin|bouche)"
 NOT_A_BRUISE_FR = r"(?! ([a-z]+ )?(bleus?|ecchymose\w*))"
@@ -406,7 +407,7 @@ ALLERGIC = (
 _PICKED = (
     r"( (the|my|these|those|a|les|mes|le|la|un|des|ses))?( (little|small|tiny|petits?|petites?))?"
     r"( (whiteheads?|pimples?|spots?|bumps?|scabs?|blisters?|boutons?|croutes?|points?|bosses?|"
-    r"blancs?))*"
+    r"blancs?)){0,4}"
 )
 PICK_EN = rf"(pop|pick|squeeze|scratch|peel|pull)( at| off)?{_PICKED}"
 PICK_FR = rf"(peter|percer|gratter|pincer|arracher|presser|enlever){_PICKED}"
@@ -669,7 +670,7 @@ EN_SIGNS: tuple[Sign, ...] = (
         not improving
     """),
     sign(CONCERN, "worsening breakout", rf"""
-        {PIMPLES_MORE} ((new|little|small|tiny|red|white|itchy) )*{PIMPLES_EN}
+        {PIMPLES_MORE} ((new|little|small|tiny|red|white|itchy) ){{0,4}}{PIMPLES_EN}
         {PIMPLES_EN} ~ (worse|worsening|spread\w*|multipl\w*|getting (bigger|worse)|everywhere)
         (broke|breaking|break\w*) out ~ (more|worse|badly|everywhere|a lot)
         {BAD_EN} ((acne|pimple|skin|cystic) )?(breakouts?|break outs?|acne)
@@ -1369,7 +1370,7 @@ NEGATIONS: tuple[str, ...] = (
 _NOT_BEFORE = r"(?<!not )(?<!never )(?<!pas )(?<!not yet )(?<!not getting )(?<!no )"
 GONE_AFTER = (
     _NOT_BEFORE + r"((completely|totally|all|almost|mostly|pretty much|basically|already|now|"
-    r"completement|totalement|toute?s?|tout|deja|presque|maintenant|finalement) )*"
+    r"completement|totalement|toute?s?|deja|presque|maintenant|finalement) ){0,4}"
     r"(gone|went away|disappeared|stopped|cleared( up)?|resolved|healed|subsided|"
     r"free|is over|broke|no more|no longer there|pantoute|du tout(?! normal)|parti\w*|disparu\w*|"
     # "passé(e)(s)" squeezed: "passee?s?" would also read the negation "pas" as "gone".
@@ -1399,12 +1400,14 @@ SETTLED = (
     r"(it s|its|it is|it has been|it s been|its been|that s|thats|c est|ca|ca va|everything s|"
     r"everything is|everything|all|tout est|tout va|tout|mine s|mine is|i m|im|i am|je vais|moi|"
     r"moi ca va|je suis|chu)( now| la| maintenant| totally| all| completely| mostly| pretty much|"
-    r" super| very| really| so| doing| tres| vraiment| ben| full)* (fine|ok|okay|good|great|gone|"
+    r" super| very| really| so| doing| tres| vraiment| ben| full){0,4} "
+    r"(fine|ok|okay|good|great|gone|"
     r"correct\w*|bien|beau|belle|"
     r"parti\w*|fini|pase\w*|disparu\w*|over|resolved|cleared up|back to normal|"
     r"revenue? a la normale)|"
     # Said after a comma without a subject: "a bit of a headache after the treatment, gone now".
-    r", ((now|all|completely|totally|mostly|pretty much|toute?|maintenant) )*(gone|fine|ok|better|"
+    r", ((now|all|completely|totally|mostly|pretty much|toute?|maintenant) ){0,4}"
+    r"(gone|fine|ok|better|"
     r"resolved|cleared up|parti\w*|fini|pase\w*)"
 )
 
@@ -1602,7 +1605,8 @@ CHECKIN_LEVELS: dict[int, str] = {1: ROUTINE, 2: CONCERN, 3: URGENT}
 # Words a patient may put before the number: "option 3", "choix 2", "réponse 1", "n°3", "#3".
 CHECKIN_LEAD = (
     r"(?:(?:my\s+|ma\s+)?(?:option|choice|answer|reply|response|number|choix|reponse|numero)"
-    r"(?:\s+(?:is|est|=))?|num|no|n|nr|#)\s*[.:#°º=-]*\s*"
+    # Runs of signs are bounded: unbounded ones backtrack on a reply of 20,000 "#".
+    r"(?:\s+(?:is|est|=))?|num|no|n|nr|#)\s{0,3}[.:#°º=-]{0,3}\s{0,3}"
 )
 # Right after the number, what makes it a measure, a count of days, an ordinal or a score:
 # "3 days in", "3e jour", "2/10", "1.5", "3%", "10 am" (11 and up never match: one digit only).
@@ -1633,7 +1637,7 @@ ACK_SHAPE = r"^\s*ok(?:ay)?\b"
 # Read in the normalised text; `^` and `(^|[|,] |\? )` are a sentence start.
 _ASK_START = (
     r"((^|[|,] |\? )((hi|hey|hello|ok|okay|so|and|also|but|just|quick question|question|sorry|um|"
-    r"btw|bonjour|allo|salut|alors|pis|et|mais|aussi|desole|ok merci|thanks|merci) )*)"
+    r"btw|bonjour|allo|salut|alors|pis|et|mais|aussi|desole|ok merci|thanks|merci) ){0,4})"
 )
 QUESTIONS: tuple[str, ...] = (
     # Not one the reply answers itself: "fever? nope!", "du pus? non."
