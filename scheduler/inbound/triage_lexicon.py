@@ -956,9 +956,9 @@ FR_SIGNS: tuple[Sign, ...] = (
     """),
     sign(URGENT, "allergic reaction", rf"""
         urticaire|{ALLERGIC}
-        plaques? qui (demang|gratt|pique)\w*
+        plaques? qui (me |te |nous )?(demang|gratt|pique)\w*
         {WELTS_FR} ~ (qui |et )?(gonfl\w*|enfl\w*|bouf\w*|en relief|sortent|sort)
-        {WELTS_FR} ~~ (sur|partout sur|dans|au|aux|jusqu au|jusqu aux) {THE_FR}{ELSEWHERE_FR}
+        {WELTS_FR} ~~ (sur|partout sur|dans|au|aux|jusqu aux?) (toute? )?{THE_FR}{ELSEWHERE_FR}
         {ELSEWHERE_FR} ~ (plein|couvert\w*|rempli\w*) (de|d) {WELTS_FR}
         {WELTS_FR}( [a-z]+){{0,4}}( ,)? {AND_EVEN_FR}{THE_FR}{ELSEWHERE_FR}
     """),
@@ -969,6 +969,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         (grosses?|enormes?) levres?
         levres? ~~ (injection\w*|injecte\w*|canard|botox|filler\w*|piqure d abeille)
         {AFTER_A_SWELLING_FR}(levres?|bouche) (aussi|itou|pareil|avec)
+        {SWOLLEN_FR}( [a-z]+){{0,3}}( ,)? {STRESSED} ~ (levres?|bouche)
     """),
     sign(URGENT, "swelling of the eyes", rf"""
         {EYES_FR} ~ ({SWOLLEN_FR_WORDS}|ferme\w*)
@@ -976,6 +977,7 @@ FR_SIGNS: tuple[Sign, ...] = (
         (peux|peut|arrive) (pas|plus) (a )?ouvrir ~ {EYES_FR}
         {EYES_FR} ~ ({SIZE_FR}|{SIZE_EN})
         {EYES_FR} ~~ {CANNOT_OPEN_FR}
+        {SWOLLEN_FR}( [a-z]+){{0,3}}( ,)? {STRESSED} ~ {EYES_FR}
         ouvr\w* (pas|plus|a peine) ((l|les|le|mon|ma|mes) )?{EYES_FR}
     """),
     sign(URGENT, "swelling of the throat", rf"""
@@ -1545,7 +1547,7 @@ FIGURE_BREAKS = (
 # Right after the sign (read from the sign's end): "en feu... de beauté", "des frissons juste à la
 # regarder".
 FIGURE_AFTER = (
-    r" ([|,] )?((de|d|of|with|from) (beaute|beauty|joie|joy|bonheur|happiness|excitement|"
+    r" ([|,;] )?((de|d|of|with|from) (beaute|beauty|joie|joy|bonheur|happiness|excitement|"
     r"excitation|fierte|pride|plaisir|emotion|jalousie|envy|amour|love)|"
     r"(juste |just )?(a |en )?(la |le |les )?(regarder|voir|looking at|seeing|looking|regardant)|"
     r"in a (good|great|happy) way|dans le bon sens|en bien)\b"

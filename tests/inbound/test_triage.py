@@ -431,6 +431,8 @@ SIGNS: list[tuple[str, str, str]] = [
     ("my face is puffing up, especially around the eyes", URGENT, "swelling of the eyes"),
     ("the swelling moved down to my eyelids", URGENT, "swelling of the eyes"),
     ("can't keep anything down", URGENT, "feeling unwell"),
+    ("des plaques qui me démangent sur tout le corps", URGENT, "allergic reaction"),
+    ("ma face est enflée, surtout autour des yeux", URGENT, "swelling of the eyes"),
     ("j'ai eu un malaise", URGENT, "feeling unwell"),
     ("itchy bumps everywhere, even my legs", URGENT, "allergic reaction"),
     ("purple marks like a net", URGENT, "mottled or dusky skin"),
@@ -644,6 +646,7 @@ SET_ASIDE: list[tuple[str, str, tuple[str, ...]]] = [
     ("had a bit of a headache after the treatment, gone now", ROUTINE, ()),
     ("what do I do if it blisters?", ROUTINE, ("question",)),
     ("I'm freaking out in a good way", ROUTINE, ()),
+    ("skin is on fire (in a good way) lol", ROUTINE, ()),
     ("that was painless, thank you!", ROUTINE, ("thanks",)),
     ("my cat has a skin infection", ROUTINE, ()),
     # Movement said of redness named elsewhere in the reply
