@@ -2,7 +2,8 @@
 
 The replies are the labelled set (tests/data/triage_replies.csv), classified in a loop; the
 figure is the median of several repetitions. The hostile inputs are the shapes that make
-naive regular expressions backtrack (long repeats, long negations, one 20,000-letter word).
+naive regular expressions backtrack (long repeats, long negations, one 20,000-letter word, runs
+of signs and of words the tables repeat).
 
     .venv/bin/python -m bench.triage_speed [--quick] [--reps N]
 """
@@ -25,6 +26,11 @@ HOSTILE = (
     ("'?!' x 5000", "?!" * 5000),
     ("'bleeding and ' x 1500", "bleeding and " * 1500),
     ("one 20,000-letter word", "a" * 20000),
+    # Shapes that once broke the check-in and French tables: kept to catch a regression.
+    ("'#' x 20000", "#" * 20000),
+    ("'tout ' x 5000", "tout " * 5000),
+    ("'the ' x 5000", "the " * 5000),
+    ("'(' x 10000", "(" * 10000),
 )
 
 

@@ -95,10 +95,14 @@ def triage(
         typer.Argument(help="Replies to classify; none: one per line from stdin.", metavar="TEXT"),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help='One {"level", "keyword", "reasons"} object per line.')
+        bool,
+        typer.Option(
+            "--json",
+            help='One {"level", "keyword", "reasons", "checkin", "question"} object per line.',
+        ),
     ] = False,
 ) -> None:
-    """Classify patient replies: urgent, concern or routine, a STOP/START/HELP keyword, reasons."""
+    """Classify replies: level, STOP/START/HELP keyword, check-in answer, question, reasons."""
     import json
 
     from scheduler.inbound.triage import classify
@@ -109,11 +113,15 @@ def triage(
     for text in replies:
         result = classify(text)
         if as_json:
-            fields = {"level": result.level, "keyword": result.keyword, "reasons": result.reasons}
-            typer.echo(json.dumps(fields, ensure_ascii=False))
+            typer.echo(json.dumps(result._asdict(), ensure_ascii=False))
         else:
+            # Columns: level, keyword, check-in answer, "?" when it asks something, reasons, text.
             reasons = ", ".join(result.reasons) or "-"
-            typer.echo(f"{result.level:<7} | {result.keyword or '-':<5} | {reasons} | {text}")
+            asks = "?" if result.question else "-"
+            typer.echo(
+                f"{result.level:<7} | {result.keyword or '-':<5} | {result.checkin or '-'} | "
+                f"{asks} | {reasons} | {text}"
+            )
 
 
 @tools_app.command()

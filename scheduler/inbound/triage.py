@@ -1,8 +1,9 @@
 """Reply triage: how loudly a patient's reply should reach staff (pure; English and French).
 
-The word tables live in `triage_lexicon`; this module normalises the text, finds the
-signs, drops the ones a negation covers or the reply says are over, and picks the loudest level.
-Unsure means louder.
+The word tables live in `triage_lexicon`; this module normalises the text, reads a check-in
+answer (1, 2 or 3), finds the signs, drops the ones a negation covers, the reply says are over,
+or that are said of someone else, supposed ("if I get a fever") or figurative ("on fire, I look
+amazing"), and picks the loudest level. Unsure means louder.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from itertools import groupby
 from typing import NamedTuple
 
@@ -19,15 +21,15 @@ from scheduler.inbound import triage_lexicon as lex
 LEVELS = (lex.ROUTINE, lex.CONCERN, lex.URGENT)  # quietest first: a level's rank is its index
 _CONCERN, _URGENT = LEVELS.index(lex.CONCERN), LEVELS.index(lex.URGENT)
 CUE_REACH = 8  # words after a negation cue that it still covers
-AFTER_REACH = 4  # words after a sign within which "gone" / "going down" still refers to it
+AFTER_REACH = 5  # words after a sign within which "gone" / "going down" still refers to it
 
 
 class Triage(NamedTuple):
     level: str  # urgent | concern | routine
     keyword: str | None  # stop | start | help, only when the whole message is one
     reasons: tuple[str, ...]  # short English labels shown to staff, loudest first
-    checkin: int | None = None  # the 1/2/3 check-in answer the reply carried
-    question: bool = False  # the reply asks something (it gets a "we will answer" reply)
+    checkin: int | None = None  # 1, 2 or 3 when the reply answers the check-in question
+    question: bool = False  # it asks something: it gets the "we answer in clinic hours" reply
 
 
 class _Hit(NamedTuple):
@@ -79,14 +81,57 @@ _PAST_A_WEEK = _compile([lex.PAST_A_WEEK])
 _PAST_MARKS = _compile([lex.PAST_MARKS])
 _SETTLED = _compile([lex.SETTLED])
 _REWRITES = tuple((re.compile(p), r) for p, r in lex.REWRITES)
+_HYPOTHETICAL = _compile([lex.HYPOTHETICAL])
+_OTHER_PERSON = _compile([lex.OTHER_PERSON])
+_OTHER_PERSON_ENDS = _compile([lex.OTHER_PERSON_ENDS])
+_OTHER_PERSON_TOO = _compile([lex.OTHER_PERSON_TOO])
+_LONG_PAST = _compile([lex.LONG_PAST])
+_NOW = _compile([lex.NOW])
+_PRAISE = _compile([lex.PRAISE])
+_FIGURE_BREAKS = _compile([lex.FIGURE_BREAKS])
+_FIGURE_AFTER = re.compile(_squeeze(lex.FIGURE_AFTER))
+_NEGATED_AFTER = re.compile(_squeeze(lex.NEGATED_AFTER))
+_DENIED_AFTER = re.compile(_squeeze(lex.DENIED_AFTER))
+_MOVING = _compile(lex.MOVING)
+_NOT_GOING_AWAY = _compile([lex.NOT_GOING_AWAY])
+_PRODUCT_REACTION = _compile([lex.PRODUCT_REACTION])
+# Quieter signs that become concerns when a marker in the reply says they last or recur.
+_LASTING = (
+    (_PAST_A_WEEK, lex.PERSISTING),
+    (_NOT_GOING_AWAY, lex.LINGERING),
+    (_PRODUCT_REACTION, lex.REACTING),
+)
+_REDNESS = frozenset({"mild redness", "intense redness", "rash", "redness persisting past a week"})
+_QUESTIONS = _compile(lex.QUESTIONS)
+_CHECKIN_NUMBER = rf"(?:{lex.CHECKIN_LEAD})?([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
+_RANGE = r"\s*(?:or|ou|to|a|-)\s*"
+# At the start, after a few signs that are no word ("#3", "👉 2"). A range is the louder answer
+# when a hedge or nothing follows ("2 ou 3 je sais pas"), and a count otherwise ("2 ou 3 boutons").
+_CHECKIN_FIRST = re.compile(
+    rf"^[^\w]{{0,12}}(?:{_CHECKIN_NUMBER}{_RANGE}([1-3])(?!{lex.CHECKIN_NOT_AFTER})"
+    rf"(?={lex.CHECKIN_RANGE_END})|{_CHECKIN_NUMBER}(?!{_RANGE}\d))"
+    r"[.!)\]-]*(?=\s|$|[^\w./%°$-])"
+)
+# Later, as a sentence of its own: "Killer results, seriously. 1", "2... actually no, 3. I have
+# a fever" (not "a package of 3", "38.2" or "3 spots"); a decimal point has no space after it.
+_CHECKIN_LATER = re.compile(
+    rf"(?:[.,](?=\s)|[!?\n]|[^\w\s,.;:'\"/-])\s*{_CHECKIN_NUMBER}"
+    r"\s*(?:[.!?\n][^\w]*|[^\w.,/%°$-][^\w]*$|$)"
+)
+_ACK_SHAPE = re.compile(lex.ACK_SHAPE)
+# A keycap (3️⃣) is the digit, a variation selector and an enclosing keycap mark.
+_KEYCAP = dict.fromkeys(map(ord, "\ufe0f\u20e3"))
 
 # Typographic apostrophes become "'"; NFKD leaves the ligatures alone, so they are spelled out.
 _CHARS = str.maketrans({"œ": "oe", "æ": "ae"} | dict.fromkeys("\u2019\u2018`\u00b4\u02bc", "'"))
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_PUNCTUATION = re.compile(r"\.(?!\d)|(?<!\d)\.|[,;:!()\[\]{}\n\r\"«»…\u2013\u2014]| - ")
-_OTHER = re.compile(r"[^a-z0-9.|? ]+")
+_PUNCTUATION = re.compile(r"\.(?!\d)|(?<!\d)\.|[;:!\n\r\"«»…\u2013\u2014]| - ")
+# An aside in brackets ends a clause, not a sentence: "(she caught a cold)" stays with its sentence.
+_ASIDE = re.compile(r"[()\[\]{}]")
+_OTHER = re.compile(r"[^a-z0-9.|?;, ]+")
 _REPEATS = re.compile(r"([a-z])\1+")
-_MARKS = re.compile(r"[|?](?: [|?])+")  # "?!", "!!" and "..." end one sentence, not several
+# "?!", "!!", "..." and "((" end one sentence or aside, not several.
+_MARKS = re.compile(r"[|?,;](?: [|?,;])+")
 
 
 def _fold(text: str) -> str:
@@ -96,14 +141,40 @@ def _fold(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """The text the tables are written for: ASCII words, `|` for punctuation, `?` kept."""
+    """The tables' text: ASCII words, `|` ending a sentence, `,` a clause, `;` an aside."""
     folded = _fold(text)
     for pattern, replacement in _REWRITES:
         folded = pattern.sub(replacement, folded)
     folded = _DECIMAL_COMMA.sub(".", folded).replace("&", " and ").replace("?", " ? ")
-    folded = _OTHER.sub(" ", _PUNCTUATION.sub(" | ", folded))
+    # A comma stays a comma: it ends a clause like `|`, but a sentence goes on past it.
+    folded = _PUNCTUATION.sub(" | ", folded).replace(",", " , ")
+    folded = _OTHER.sub(" ", _ASIDE.sub(" ; ", folded))
     spaced = " ".join(_REPEATS.sub(r"\1", folded).split())
-    return _MARKS.sub(lambda marks: "?" if "?" in marks.group() else "|", spaced)
+    return _MARKS.sub(_strongest, spaced)
+
+
+def _strongest(marks: re.Match[str]) -> str:
+    return next(mark for mark in "?|,;" if mark in marks.group())
+
+
+def checkin_of(text: str) -> tuple[int, str] | None:
+    """The check-in answer (1, 2 or 3) a reply starts or ends with, and the text left around it."""
+    folded = _fold(text).translate(_KEYCAP)
+    if _ACK_SHAPE.match(folded):
+        return None  # "OK 12" is a practitioner's acknowledgement (alerts.parse_ack)
+    first = _CHECKIN_FIRST.search(folded)
+    later = _CHECKIN_LATER.finditer(folded, first.end() if first else 0)
+    found = [
+        (max(int(n) for n in match.groups() if n), match.start(), match.end())
+        for match in ([first] if first else []) + list(later)
+    ]
+    if not found:
+        return None
+    number = max(n for n, _, _ in found)  # a first and a last answer: unsure means louder
+    rest = folded
+    for _, start, end in sorted(found, key=lambda f: -f[1]):
+        rest = f"{rest[:start]} | {rest[end:]}"
+    return number, rest
 
 
 def keyword_of(text: str) -> str | None:
@@ -113,24 +184,112 @@ def keyword_of(text: str) -> str | None:
 
 
 class _Clauses:
-    """Where negation cues, clause breaks and "it's gone" words are in one normalised text."""
+    """Where negation cues, clause and sentence breaks, "it's gone" words, other people,
+    suppositions and figures of speech are in one normalised text."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         breaks = list(_BREAKS.finditer(text))
         self.starts = [m.start() for m in breaks]
-        marks = [m for m in breaks if m.group() in ("|", "?")]
+        # Breaks other than a new subject: "the swelling I had is gone" is one statement.
+        self.hard_breaks = [m.start() for m in breaks if m.group() not in lex.SUBJECT_BREAKS]
+        marks = [m for m in breaks if m.group() in ("|", "?", ",")]
         self.marks = [m.start() for m in marks]
         self.questions = [m.group() == "?" for m in marks]
+        # Where sentences end: as marks, but not at commas.
+        stops = [m for m in marks if m.group() != ","]
+        self.stops = [m.start() for m in stops]
+        self.asks = [m.group() == "?" for m in stops]
         cues = list(_NEGATIONS.finditer(text))
         self.cue_starts = [m.start() for m in cues]
         self.cue_ends = [m.end() for m in cues]
         self.urgent_breaks = [m.start() for m in _URGENT_BREAKS.finditer(text)]
         self.gone = [m.start() for m in _GONE_AFTER.finditer(text)]
         self.easing = [m.start() for m in _EASING_AFTER.finditer(text)]
-        self.past = {self.clause(m.start()) for m in _PAST_MARKS.finditer(text)}
+        self.past_marks = [m.start() for m in _PAST_MARKS.finditer(text)]
+        self.past = {self.clause(start) for start in self.past_marks}
         settled = (m.start() for m in _SETTLED.finditer(text))
         self.settled = [start for start in settled if not self.in_question(start)]
+
+    # What set_aside() reads is found on first use: most replies have no sign to set aside.
+    @cached_property
+    def supposed(self) -> dict[int, int]:
+        """Questions about what might happen ("Should I be worried if I get a fever?"): where
+        their first "if" is, by sentence."""
+        return {
+            sentence: m.start()
+            for m in reversed(list(_HYPOTHETICAL.finditer(self.text)))
+            if self._asks(sentence := self.sentence(m.start()))
+        }
+
+    @cached_property
+    def others(self) -> list[tuple[int, int]]:
+        return [span for m in _OTHER_PERSON.finditer(self.text) if (span := self._others(m.end()))]
+
+    @cached_property
+    def now(self) -> list[int]:
+        return [m.start() for m in _NOW.finditer(self.text)]
+
+    @cached_property
+    def long_past(self) -> set[int]:
+        """Sentences in the past that say it was long ago or before the treatment."""
+        past = {self.sentence(start) for start in self.past_marks}
+        found = (self.sentence(m.start()) for m in _LONG_PAST.finditer(self.text))
+        return {sentence for sentence in found if sentence in past}
+
+    @cached_property
+    def praise(self) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in _PRAISE.finditer(self.text)]
+
+    @cached_property
+    def figure_breaks(self) -> list[int]:
+        return [m.start() for m in _FIGURE_BREAKS.finditer(self.text)]
+
+    def sentence(self, position: int) -> int:
+        """The sentence's index: commas do not end one."""
+        return bisect_right(self.stops, position)
+
+    def _run(self, position: int) -> int:
+        """The index of the words between two marks, commas included."""
+        return bisect_right(self.marks, position)
+
+    def _asks(self, sentence: int) -> bool:
+        return sentence < len(self.stops) and self.asks[sentence]
+
+    def _others(self, start: int) -> tuple[int, int] | None:
+        """Where another person's symptoms are told: up to the patient, a contrast or a stop."""
+        end = _OTHER_PERSON_ENDS.search(self.text, start)
+        stop = end.start() if end else len(self.text)
+        return None if _OTHER_PERSON_TOO.search(self.text, start, stop) else (start, stop)
+
+    def set_aside(self, hit: _Hit) -> bool:
+        """Said of someone else, long before, as a supposition or as a figure of speech."""
+        sentence = self.sentence(hit.start)
+        # After the "if" of a question, and the worry it asks about before it.
+        cue = self.supposed.get(sentence)
+        if cue is not None and (hit.start > cue or hit.reason == "worried"):
+            return True
+        if any(a <= hit.start < b for a, b in self.others):
+            return True
+        if sentence in self.long_past:
+            begins = self.stops[sentence - 1] if sentence else 0
+            if not self._between(self.now, begins, hit.start):
+                return True
+        return hit.reason in lex.FIGURATIVE_SIGNS and self._figurative(hit)
+
+    def _figurative(self, hit: _Hit) -> bool:
+        if _FIGURE_AFTER.match(self.text, hit.end):
+            return True
+        # "On fire, I look amazing" reaches past a comma; chills and heat only within a clause
+        # run ("results so good I got chills"): "chills, results look great" reports chills.
+        where = self.sentence if hit.reason == "burning or stinging" else self._run
+        for start, end in self.praise:
+            if where(start) != where(hit.start) or hit.start <= start < hit.end:
+                continue
+            low, high = (end, hit.start) if end <= hit.start else (hit.end, start)
+            if not self._between(self.figure_breaks, low, high):
+                return True
+        return False
 
     def in_question(self, position: int) -> bool:
         """Whether the sentence ends with "?": "Is the pus gone?" asks, it does not report."""
@@ -148,6 +307,8 @@ class _Clauses:
         # saigner") is a sign, not a negated one.
         if self._between(self.cue_starts, hit.start, hit.end):
             return False
+        if _NEGATED_AFTER.match(self.text, hit.end) or _DENIED_AFTER.match(self.text, hit.end):
+            return True
         # Only the nearest cue before and the nearest "gone" after can reach: farther ones
         # are further away and never in a later clause.
         clause = self.clause(hit.start)
@@ -183,7 +344,8 @@ class _Clauses:
         if index == len(starts):
             return False
         start = starts[index]
-        return self.clause(start) == clause and self.words(hit.end, start) <= AFTER_REACH
+        near = self.words(hit.end, start) <= AFTER_REACH
+        return near and not self._between(self.hard_breaks, hit.end, start)
 
 
 def _find(text: str) -> list[_Hit]:
@@ -216,16 +378,31 @@ def _outer(hits: Iterable[_Hit]) -> list[_Hit]:
     return kept
 
 
+def _said(pattern: re.Pattern[str], text: str, clauses: _Clauses) -> list[_Hit]:
+    """Where the pattern matches, minus what is negated or set aside."""
+    found = (_Hit(m.start(), m.end(), 0, "") for m in pattern.finditer(text))
+    return [hit for hit in found if not clauses.negated(hit) and not clauses.set_aside(hit)]
+
+
 def _persisting(text: str, clauses: _Clauses, hits: Sequence[_Hit]) -> list[_Hit]:
-    """Expected effects still there after a week become concerns."""
-    if not any(
-        not clauses.negated(_Hit(m.start(), m.end(), 0, "")) for m in _PAST_A_WEEK.finditer(text)
-    ):
+    """Expected effects still there after a week, said to stay, or back with every use of a
+    product become concerns."""
+    found = []
+    for pattern, labels in _LASTING:
+        quiet = [hit for hit in hits if hit.reason in labels]
+        if quiet and _said(pattern, text, clauses):
+            found += [hit._replace(rank=_CONCERN, reason=labels[hit.reason]) for hit in quiet]
+    return found
+
+
+def _moving(text: str, clauses: _Clauses, hits: Sequence[_Hit]) -> list[_Hit]:
+    """Movement to a place on the body ("now it's going down my neck") said in a reply about
+    redness is redness spreading."""
+    if not any(hit.reason in _REDNESS for hit in hits):
         return []
     return [
-        _Hit(hit.start, hit.end, _CONCERN, lex.PERSISTING[hit.reason])
-        for hit in hits
-        if hit.reason in lex.PERSISTING
+        hit._replace(rank=_URGENT, reason="spreading redness")
+        for hit in _said(_MOVING, text, clauses)
     ]
 
 
@@ -234,16 +411,34 @@ def _reasons(hits: Iterable[_Hit]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hit.reason for hit in ordered))
 
 
+def _signs_in(normalised: str) -> list[_Hit]:
+    clauses = _Clauses(normalised)
+    hits = [
+        hit
+        for hit in _outer(_find(normalised))
+        if not clauses.negated(hit) and not clauses.set_aside(hit)
+    ]
+    return hits + _persisting(normalised, clauses, hits) + _moving(normalised, clauses, hits)
+
+
 def classify(text: str) -> Triage:
     """Triage one reply: its level, its keyword if it is one, and the signs behind the level."""
     keyword = keyword_of(text)
     if keyword is not None:
         return Triage(lex.ROUTINE, keyword, ())
     normalised = normalise(text)
-    clauses = _Clauses(normalised)
-    hits = [hit for hit in _outer(_find(normalised)) if not clauses.negated(hit)]
-    hits += _persisting(normalised, clauses, hits)
+    asks = _QUESTIONS.search(normalised)
+    checkin = checkin_of(text)
+    hits = _signs_in(normalised if checkin is None else normalise(checkin[1]))
+    if asks:
+        hits.append(_Hit(asks.start(), asks.end(), 0, "question"))
+    question = asks is not None
     rank = max((hit.rank for hit in hits), default=0)
     shown = [hit for hit in hits if hit.rank >= _CONCERN] if rank else hits
-    asks = any(hit.reason == "question" for hit in hits)
-    return Triage(LEVELS[rank], None, _reasons(shown), None, asks)
+    if checkin is None:
+        return Triage(LEVELS[rank], None, _reasons(shown), None, question)
+    # The answer and the words: the louder level, and both reasons however quiet the answer.
+    number = checkin[0]
+    answer = _Hit(-1, -1, LEVELS.index(lex.CHECKIN_LEVELS[number]), f"check-in {number}")
+    level = LEVELS[max(rank, answer.rank)]
+    return Triage(level, None, _reasons([answer, *shown]), number, question)

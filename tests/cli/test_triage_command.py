@@ -17,16 +17,21 @@ REPLIES = [
     "Merci, un peu rouge comme un coup de soleil",
     "ça me démange énormément",
     "aide",
+    "3 j'ai de la fièvre",
+    "1 can I wear makeup?",
 ]
-# (level, keyword, reasons) for each of REPLIES
-TRIAGED: list[tuple[str, str | None, list[str]]] = [
-    ("urgent", None, ["pus"]),
-    ("routine", "stop", []),
-    ("routine", None, ["thanks", "mild redness"]),
-    ("concern", None, ["intense itching"]),
-    ("routine", "help", []),
+# (level, keyword, reasons, checkin, question) for each of REPLIES
+TRIAGED: list[tuple[str, str | None, list[str], int | None, bool]] = [
+    ("urgent", None, ["pus"], None, False),
+    ("routine", "stop", [], None, False),
+    ("routine", None, ["thanks", "mild redness"], None, False),
+    ("concern", None, ["intense itching"], None, False),
+    ("routine", "help", [], None, False),
+    ("urgent", None, ["check-in 3", "fever"], 3, False),
+    ("routine", None, ["check-in 1", "question"], 1, True),
 ]
-EXPECTED = [{"level": lv, "keyword": kw, "reasons": rs} for lv, kw, rs in TRIAGED]
+FIELDS = ["level", "keyword", "reasons", "checkin", "question"]
+EXPECTED = [dict(zip(FIELDS, triaged, strict=True)) for triaged in TRIAGED]
 
 
 @pytest.fixture
@@ -47,7 +52,7 @@ def json_lines(run: Run) -> list[dict[str, object]]:
     lines = run.stdout.splitlines()
     objects = [json.loads(line) for line in lines]
     for line, obj in zip(lines, objects, strict=True):
-        assert list(obj) == ["level", "keyword", "reasons"], line
+        assert list(obj) == FIELDS, line
     return objects
 
 
@@ -62,9 +67,11 @@ def test_arguments_as_readable_lines(cli: Cli) -> None:
     assert run.exit_code == 0, run.stderr
     lines = run.stdout.splitlines()
     assert len(lines) == len(REPLIES)
-    for line, reply, (level, keyword, reasons) in zip(lines, REPLIES, TRIAGED, strict=True):
-        cells = [cell.strip() for cell in line.split(" | ", 3)]
-        assert cells == [level, keyword or "-", ", ".join(reasons) or "-", reply]
+    for line, reply, triaged in zip(lines, REPLIES, TRIAGED, strict=True):
+        level, keyword, reasons, checkin, question = triaged
+        cells = [cell.strip() for cell in line.split(" | ", 5)]
+        shown = [level, keyword or "-", str(checkin or "-"), "?" if question else "-"]
+        assert cells == [*shown, ", ".join(reasons) or "-", reply]
 
 
 def test_stdin_lines_skip_blank_ones(cli: Cli) -> None:
@@ -76,14 +83,22 @@ def test_stdin_windows_line_endings_and_readable_output(cli: Cli) -> None:
     run = piped(cli, "my lips are swollen\r\nSTOP\r\n")
     assert run.exit_code == 0, run.stderr
     assert run.stdout.splitlines() == [
-        "urgent  | -     | swelling of the lips | my lips are swollen",
-        "routine | stop  | - | STOP",
+        "urgent  | -     | - | - | swelling of the lips | my lips are swollen",
+        "routine | stop  | - | - | - | STOP",
     ]
 
 
 def test_arguments_win_over_stdin(cli: Cli) -> None:
     run = piped(cli, "I have a fever\n", "--json", "thanks!")
-    assert json_lines(run) == [{"level": "routine", "keyword": None, "reasons": ["thanks"]}]
+    assert json_lines(run) == [
+        {
+            "level": "routine",
+            "keyword": None,
+            "reasons": ["thanks"],
+            "checkin": None,
+            "question": False,
+        }
+    ]
 
 
 def test_empty_stdin_prints_nothing(cli: Cli) -> None:

@@ -141,14 +141,14 @@ def describe(s: Scored) -> str:
     return f"{where} expected {expected:<14} got {got:<14} ({reasons}): {s.row.text!r}"
 
 
-def render_report(scored: Sequence[Scored]) -> str:
+def render_report(scored: Sequence[Scored], source: str = DATASET.name) -> str:
     """The figures overall and per language, the confusion table and every misclassified row."""
     groups = {"all": list(scored)} | {
         lang: [s for s in scored if s.row.lang == lang] for lang in LANGS
     }
     by_group = {name: figures(items) for name, items in groups.items()}
     sizes = "  ".join(f"{name} {len(items)}" for name, items in groups.items())
-    lines = [f"Triage scored on {DATASET.name}: {sizes}", ""]
+    lines = [f"Triage scored on {source}: {sizes}", ""]
     lines.append(f"{'':<24}" + "".join(f"{name:>18}" for name in groups))
     for label, attr in [
         ("urgent recall", "urgent_recall"),
