@@ -14,7 +14,8 @@ from sqlmodel import SQLModel, col
 from models import OutboundMessage, Patient, Practitioner, Treatment, TreatmentStatus
 from models.types import UTCDateTime
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, plan_from_date
+from scheduler.followups.kinds import KindCatalog
+from scheduler.followups.plan import plan_from_date
 from scheduler.followups.practitioners import name_key
 from scheduler.followups.registration_rules import (
     PatientDetails,
@@ -101,8 +102,11 @@ class _Patient(NamedTuple):
 class BulkRegistration:
     """Writes chunks of accepted requests for one import; what it learns carries over."""
 
-    def __init__(self, engine: Engine, *, settings: Settings, now: datetime) -> None:
+    def __init__(
+        self, engine: Engine, *, settings: Settings, now: datetime, kinds: KindCatalog
+    ) -> None:
         self.engine, self.settings, self.now = engine, settings, now
+        self.kinds = kinds  # every request's kind was checked against these
         self.at = _Instants(engine.dialect)
         # Practitioners are few (keyed by `name_key`), and a file's treatments share a few dates.
         self.practitioners: dict[str, int] = {}
@@ -166,7 +170,7 @@ class BulkRegistration:
         rows = self.plans.get(key)
         if rows is None:
             window = SendWindow(*self.settings.window)
-            plan = plan_from_date(key[0], zone, window, KINDS[request.kind])
+            plan = plan_from_date(key[0], zone, window, self.kinds.require(request.kind).steps)
             rows = self.plans[key] = [
                 {
                     "step": row.step,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models.vocabulary import LANGUAGES, ChannelChoice, Language, Medium, media_of
 from scheduler.contacts import normalize_email, normalize_phone
-from scheduler.followups.plan import KINDS
+from scheduler.followups.kinds import DEFAULT_KIND
 
 
 class TreatmentCreate(BaseModel):
@@ -23,7 +23,7 @@ class TreatmentCreate(BaseModel):
     channel: ChannelChoice = ChannelChoice.SMS
     performed_at: datetime | None = None
     practitioner: str | None = Field(default=None, max_length=200)
-    kind: str = "microneedling"
+    kind: str = DEFAULT_KIND  # a kind's file name; registration checks it is defined
     consent_source: str = Field(default="in-clinic", min_length=1, max_length=50)
 
     @field_validator("phone")
@@ -67,10 +67,10 @@ class TreatmentCreate(BaseModel):
     @field_validator("kind", mode="before")
     @classmethod
     def _kind(cls, value: object) -> object:
+        # Which kinds exist depends on CLINIC_TEMPLATES_DIR: `registration_rules.checked_kind`
+        # refuses an unknown one, with the known ones, before anything is written.
         if isinstance(value, str):
-            value = value.strip().lower() or "microneedling"
-        if value not in KINDS:
-            raise ValueError(f"unknown treatment kind {value!r} (known: {', '.join(KINDS)})")
+            value = value.strip().lower() or DEFAULT_KIND
         return value
 
     def needs_email(self) -> bool:

@@ -16,14 +16,16 @@ from models import (
     TreatmentStatus,
 )
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, plan_messages
+from scheduler.followups.plan import plan_messages
 from scheduler.followups.practitioners import find_practitioner
 from scheduler.followups.registration_rules import (
     PatientDetails,
     RegistrationError,
+    checked_kind,
     new_patient_details,
     outbox_rows,
     performed_instant,
+    registration_kinds,
     updated_patient_details,
 )
 from scheduler.outbound import outbox_states
@@ -50,6 +52,7 @@ def register_treatment(
     session: Session, request: TreatmentCreate, *, settings: Settings, now: datetime
 ) -> Registered:
     """Validate the cross-field rules, then write patient, treatment and outbox rows (no commit)."""
+    kind = checked_kind(request, registration_kinds(settings))
     performed_at = performed_instant(request, zone=settings.zone, now=now)
     patient = _upsert_patient(session, request, settings=settings, now=now)
     practitioner = _practitioner(session, request.practitioner, now=now)
@@ -64,9 +67,7 @@ def register_treatment(
     session.add(treatment)
     session.flush()
 
-    plan = plan_messages(
-        performed_at, settings.zone, SendWindow(*settings.window), KINDS[request.kind]
-    )
+    plan = plan_messages(performed_at, settings.zone, SendWindow(*settings.window), kind.steps)
     messages = [
         OutboundMessage(
             treatment_id=_id(treatment),

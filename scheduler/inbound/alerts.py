@@ -91,7 +91,7 @@ class AlertNotifier:
         self.engine = engine
         self.settings = settings
         self.channels = channels
-        self.notices = notices or NoticeRenderer()
+        self.notices = notices or NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
 
     def run_pass(self, *, now: datetime) -> AlertPassReport:
         report = AlertPassReport()

@@ -8,13 +8,15 @@ from itertools import product
 from pathlib import Path
 from typing import Literal
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from models.vocabulary import LANGUAGES
 from scheduler.channels.media import MEDIA
 from scheduler.inbound.answers import ANSWER_KINDS, AnswerContext, AnswerKind
-from scheduler.outbound.render import RenderError, default_templates_dir
+from scheduler.outbound.render import RenderError, default_templates_dir, template_loader
+from scheduler.outbound.wording import FILTERS
+from scheduler.shipped import search_path
 
 AlertNotice = Literal["urgent", "escalation"]
 AlertPart = str  # an alert's text and subject parts (scheduler.channels.media)
@@ -36,14 +38,19 @@ SAMPLE_ANSWER = AnswerContext(
 class NoticeRenderer:
     """Renders `templates/replies/<lang>/<answer>.j2` and `templates/alerts/<name>.<part>.j2`."""
 
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self, templates_dir: Path | None = None, *, clinic_dir: Path | None = None
+    ) -> None:
+        # The clinic's folder first (CLINIC_TEMPLATES_DIR), as for the messages.
+        search = search_path(clinic_dir, templates_dir or default_templates_dir())
         self._env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(templates_dir or default_templates_dir(), encoding="utf-8"),
+            loader=template_loader(search),
             undefined=StrictUndefined,
             autoescape=False,
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._env.filters.update(FILTERS)
 
     def _render(self, name: str, context: Mapping[str, object]) -> str:
         try:

@@ -124,7 +124,7 @@ def receive_reply(
     seen, sender = _lookup(session, reply)
     if seen is not None:
         return _replayed(session, seen)
-    notices = notices or NoticeRenderer()
+    notices = notices or NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
     staff_answer = _practitioner_ack(session, settings, reply, now=now, notices=notices)
     if staff_answer is not None:
         sender = None  # a practitioner's acknowledgement, not a patient's reply

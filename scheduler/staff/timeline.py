@@ -34,6 +34,12 @@ class PatientTimeline:
     treatments: list[TreatmentRow]
     entries: list[TimelineEntry] = field(default_factory=list)
 
+    def kind_of(self, treatment_id: int) -> str:
+        """The kind of one of this patient's treatments (a message's step is named by it)."""
+        return next(
+            (r.treatment.kind for r in self.treatments if r.treatment.id == treatment_id), ""
+        )
+
 
 _KIND_ORDER = {EntryKind.MESSAGE: 0, EntryKind.REPLY: 1, EntryKind.ALERT: 2}
 
