@@ -114,17 +114,29 @@ def triage(
     as_json: Annotated[
         bool, typer.Option("--json", help='One {"level", "keyword", "reasons"} object per line.')
     ] = False,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Also apply this kind's red flags and expected effects (its file)."),
+    ] = None,
 ) -> None:
     """Classify patient replies: urgent, concern or routine, a STOP/START/HELP keyword, reasons."""
     import json
 
+    from scheduler.followups.kinds import KindError, catalog_for
+    from scheduler.inbound.kind_signs import with_kind_signs
     from scheduler.inbound.triage import classify
 
+    treatment_kind = None
+    if kind is not None:
+        try:
+            treatment_kind = catalog_for(load_settings()).require(kind)
+        except (KindError, LookupError) as exc:
+            fail(str(exc))
     if not texts and sys.stdin.isatty():
         fail("give the replies as arguments, or pipe them in one per line")
     replies = texts or [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
     for text in replies:
-        result = classify(text)
+        result = with_kind_signs(classify(text), text, treatment_kind, classify)
         if as_json:
             fields = {"level": result.level, "keyword": result.keyword, "reasons": result.reasons}
             typer.echo(json.dumps(fields, ensure_ascii=False))

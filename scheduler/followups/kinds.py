@@ -8,6 +8,7 @@ Every file is validated here; `aftercare check` and every start report what is w
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import tomllib
@@ -20,6 +21,8 @@ from models.vocabulary import LANGUAGES
 from scheduler.followups.plan import Step, overlaps
 from scheduler.settings import Settings
 from scheduler.shipped import Origin, origin_of, search_path
+
+log = logging.getLogger(__name__)
 
 DEFAULT_KIND = "microneedling"
 KINDS_FOLDER = "kinds"
@@ -144,6 +147,18 @@ _cache_lock = threading.Lock()
 def catalog_for(settings: Settings) -> KindCatalog:
     """The kinds under this configuration; read again only when a kind file changed."""
     return cached_catalog(settings.clinic_templates_dir)
+
+
+def find_kind(settings: Settings, name: str | None) -> TreatmentKind | None:
+    """A stored treatment's kind; None for no treatment, a kind since removed, or kind files
+    broken since start-up (logged: a reply is still triaged, by the general rules)."""
+    if name is None:
+        return None
+    try:
+        return catalog_for(settings).get(name)
+    except KindError as exc:
+        log.error("treatment kinds cannot be read, replies are triaged without them: %s", exc)
+        return None
 
 
 def cached_catalog(clinic_dir: Path | None, shipped: Path | None = None) -> KindCatalog:

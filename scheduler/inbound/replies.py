@@ -25,6 +25,7 @@ from models import (
 )
 from models.vocabulary import ALERT_LEVELS, Medium
 from scheduler.contacts import mask_address
+from scheduler.followups.kinds import find_kind
 from scheduler.inbound.alerts import acknowledge_alert, parse_ack
 from scheduler.inbound.answers import (
     URGENT,
@@ -35,6 +36,7 @@ from scheduler.inbound.answers import (
     settled,
     urgent_answer,
 )
+from scheduler.inbound.kind_signs import with_kind_signs
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.triage import classify
 from scheduler.outbound.optout import opt_in, opt_out
@@ -64,6 +66,7 @@ _SMS_LOOKUP = (
         col(Patient.opted_out_at),
         col(Treatment.id),
         col(Treatment.practitioner_id),
+        col(Treatment.kind),
     )
     .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
     .where(col(Patient.phone) == bindparam("phone"))
@@ -128,7 +131,9 @@ def receive_reply(
     staff_answer = _practitioner_ack(session, settings, reply, now=now, notices=notices)
     if staff_answer is not None:
         sender = None  # a practitioner's acknowledgement, not a patient's reply
-    verdict = classify(reply.body)
+    # The sender's current treatment may add its own red flags and expected effects.
+    treatment_kind = find_kind(settings, sender.kind) if sender else None
+    verdict = with_kind_signs(classify(reply.body), reply.body, treatment_kind, classify)
     level = "routine" if staff_answer is not None else verdict.level
     keyword = None if staff_answer is not None else verdict.keyword
     kind = None
@@ -286,6 +291,7 @@ class _Sender(NamedTuple):
     opted_out_at: datetime | None
     treatment_id: int | None
     practitioner_id: int | None
+    kind: str | None = None
 
 
 def _lookup(session: Session, reply: IncomingReply) -> tuple[_Seen | None, _Sender | None]:
@@ -321,13 +327,13 @@ def _email_sender(session: Session, reply: IncomingReply) -> _Sender | None:
     if patient is None:
         return None
     current = (
-        select(Treatment.id, Treatment.practitioner_id)
+        select(Treatment.id, Treatment.practitioner_id, Treatment.kind)
         .where(Treatment.patient_id == patient.id)
         .order_by(*_CURRENT_FIRST)
     )
     treatment = connection.execute(current).first()
-    current_id, practitioner_id = treatment or (None, None)
-    return _Sender(_key(patient[0]), patient[1], patient[2], current_id, practitioner_id)
+    current_id, practitioner_id, kind = treatment or (None, None, None)
+    return _Sender(_key(patient[0]), patient[1], patient[2], current_id, practitioner_id, kind)
 
 
 def _raise_alert(
