@@ -269,11 +269,17 @@ def _practitioner_ack(
     if reply.from_address not in staff_phones:
         return None
     by = _staff_name(session, reply.from_address, settings)
+    language = (
+        session.exec(
+            select(Practitioner.language).where(Practitioner.phone == reply.from_address)
+        ).first()
+        or settings.default_language
+    )
     try:
         acknowledge_alert(session, alert_id, by=by, now=now)
     except LookupError:
-        return notices.staff("unknown_alert", alert_id)
-    return notices.staff("acknowledged", alert_id)
+        return notices.staff("unknown_alert", alert_id, language)
+    return notices.staff("acknowledged", alert_id, language)
 
 
 def _staff_name(session: Session, phone: str, settings: Settings) -> str:

@@ -36,7 +36,7 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         command.downgrade(config, "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0005"
+    assert current_revision(engine) == head_revision() == "k_0001"
     engine.dispose()
 
 
@@ -108,3 +108,21 @@ def test_staff_accounts_from_0003_upgrade_with_their_sessions_valid(database_url
         row = connection.execute(text("SELECT password_hash, session_epoch FROM staff_user")).one()
     engine.dispose()
     assert tuple(row) == ("$argon2id$x", 0)
+
+
+def test_practitioners_from_0005_upgrade_paged_in_english(database_url: str) -> None:
+    """k_0001 adds the practitioner's language; those already on file keep English."""
+    engine = engine_at_revision(database_url, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO practitioner (id, name, phone, active, created_at) VALUES "
+                "(1, 'Dr Anne Roy', '+16135550177', :yes, '2026-11-20 15:00:00+00:00')"
+            ),
+            {"yes": True},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT name, phone, language FROM practitioner")).one()
+    engine.dispose()
+    assert tuple(row) == ("Dr Anne Roy", "+16135550177", "en")
