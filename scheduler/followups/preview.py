@@ -14,6 +14,7 @@ from scheduler.outbound.render import (
     segment_limit,
     sms_context,
 )
+from scheduler.outbound.segments import count_segments
 from scheduler.outbound.sms_fit import fit_sms
 from scheduler.settings import Settings
 
@@ -103,7 +104,11 @@ def _sms(
     fitted = fit_sms(sms.text, renderer.checkin(language, "sms", context), limit)
     seg = fitted.segments
     spelled = sms_context(context).first_name
-    as_sent = f" (sent as {spelled!r})" if spelled != context.first_name else ""
+    as_sent = ""
+    if spelled != context.first_name:
+        # What the name would have cost as typed: the reason it is spelled in GSM-7.
+        typed = count_segments(fitted.text.replace(spelled, context.first_name, 1))
+        as_sent = f" (sent as {spelled!r}; as typed: {typed.segments} segment(s), {typed.encoding})"
     head = (
         f"=== {kind} {step} [{language}] SMS for {context.first_name!r}{as_sent}:"
         f" {seg.segments} segment(s) of {limit}, {seg.encoding}, {seg.units} units"

@@ -54,7 +54,11 @@ def test_registered_on_its_days_previewed_and_sent(cli: Cli, tmp_path: Path) -> 
         "preview", "--kind", NEW_KIND, "--language", "fr", "--step", "day2", "--name", "François"
     )
     assert preview.exit_code == 0, preview.stderr
-    assert "SMS for 'François' (sent as 'Francois'): 3 segment(s) of 3, GSM-7" in preview.stdout
+    # As typed, the ç alone would make the whole text UCS-2: 5 segments instead of 3.
+    assert (
+        "SMS for 'François' (sent as 'Francois'; as typed: 5 segment(s), UCS-2):"
+        " 3 segment(s) of 3, GSM-7"
+    ) in preview.stdout
     clinic_file = tmp_path / "clinic" / "messages" / "fr" / NEW_KIND / "day2.sms.j2"
     assert f"messages/fr/{NEW_KIND}/day2.sms.j2 (clinic: {clinic_file})" in preview.stdout
     assert "messages/fr/_checkin.sms.j2 (shipped)" in preview.stdout
