@@ -44,7 +44,8 @@ from models.db import make_engine, session_scope
 from models.migrate import upgrade
 from scheduler.followups.csv_import import import_csv
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, plan_messages
+from scheduler.followups.kinds import cached_catalog
+from scheduler.followups.plan import plan_messages
 from scheduler.followups.registration import cancel_treatment
 from scheduler.outbound.timing import SendWindow
 from scheduler.settings import Settings
@@ -155,6 +156,8 @@ def jobstore(
 ) -> dict[str, Any]:
     """The same rows as jobs: validate, plan, add_job per message; list by scan, cancel by id."""
     window = SendWindow(*settings.window)
+    # The steps of every kind, read once as a registration would.
+    kinds = {name: kind.steps for name, kind in cached_catalog(None).kinds.items()}
     with jobstore_scheduler(store) as scheduler:
 
         def register() -> None:
@@ -166,7 +169,7 @@ def jobstore(
                 performed = request.performed_at
                 assert performed is not None
                 performed = performed.replace(tzinfo=settings.zone)
-                for planned in plan_messages(performed, settings.zone, window, KINDS[request.kind]):
+                for planned in plan_messages(performed, settings.zone, window, kinds[request.kind]):
                     scheduler.add_job(
                         send_followup,
                         "date",
@@ -191,7 +194,7 @@ def jobstore(
             return sum(1 for job in scheduler.get_jobs() if job.kwargs["phone"] == phone_of(i))
 
         def cancel(i: int) -> int:
-            steps = [s.name for s in KINDS["microneedling"].steps]
+            steps = [s.name for s in kinds["microneedling"]]
             for step in steps:
                 scheduler.remove_job(f"t{i}-{step}")
             return len(steps)

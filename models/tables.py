@@ -37,6 +37,11 @@ class Practitioner(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=320)
+    # The language of the pages and acknowledgements sent to this practitioner.
+    language: str = Field(
+        default=Language.EN,
+        sa_column=Column(String(2), nullable=False, server_default=Language.EN.value),
+    )
     active: bool = True
     created_at: datetime = Field(sa_column=_ts())
 

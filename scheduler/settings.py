@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
     send_window: str = "10:00-19:00"
     clinic_hours: str = ""  # empty: the send window
     default_language: Literal["en", "fr"] = "en"
+    # A folder outside the package with the clinic's own wording (see `scheduler.shipped`).
+    clinic_templates_dir: Path | None = None
 
     dispatch_interval_seconds: float = Field(default=5.0, gt=0)
     dispatch_batch_size: int = Field(default=100, gt=0)
@@ -131,6 +134,19 @@ class Settings(BaseSettings):
         if start >= end:
             raise ValueError(f"{name} must start before it ends, e.g. 10:00-19:00")
         return value
+
+    @field_validator("clinic_templates_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("clinic_templates_dir")
+    @classmethod
+    def _existing_folder(cls, value: Path | None) -> Path | None:
+        # A typo here would silently send the shipped wording: refuse to start instead.
+        if value is not None and not value.is_dir():
+            raise ValueError(f"CLINIC_TEMPLATES_DIR {str(value)!r} is not a folder")
+        return value.resolve() if value is not None else None
 
     @field_validator("public_base_url", "twilio_api_base")
     @classmethod

@@ -34,6 +34,9 @@ def practitioner_add(
     name: Annotated[str, typer.Argument(help="Name, as staff type it when registering.")],
     phone: Annotated[str | None, typer.Option(help="Mobile for urgent alert texts.")] = None,
     email: Annotated[str | None, typer.Option(help="Address for urgent alert emails.")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="en or fr: the language of their alerts (default en).")
+    ] = None,
 ) -> None:
     """Add a practitioner, or update the contact details of an existing one."""
     from scheduler.followups.practitioners import save_practitioner
@@ -41,11 +44,13 @@ def practitioner_add(
     settings = load_settings()
     try:
         with session_scope(database(settings)) as session:
-            row = save_practitioner(session, name, phone=phone, email=email, now=system_clock())
+            row = save_practitioner(
+                session, name, phone=phone, email=email, language=language, now=system_clock()
+            )
     except ValueError as exc:
         fail(str(exc))
     contact = ", ".join(c for c in (row.phone, row.email) if c) or "no contact: alerts go on call"
-    console.print(f"Practitioner {row.id}: {row.name} ({contact})")
+    console.print(f"Practitioner {row.id}: {row.name} ({contact}; alerts in {row.language})")
 
 
 @practitioner_app.command("list")
@@ -57,7 +62,7 @@ def practitioner_list() -> None:
     with session_scope(database(settings)) as session:
         for row in list_practitioners(session):
             contact = ", ".join(c for c in (row.phone, row.email) if c) or "-"
-            console.print(f"{row.id:>4}  {row.name:<30} {contact}")
+            console.print(f"{row.id:>4}  {row.name:<30} {row.language}  {contact}")
 
 
 def audit_log(

@@ -16,7 +16,7 @@ from scheduler.ops.logs import configure_logging
 from scheduler.settings import Settings
 
 app = typer.Typer(
-    help="Aftercare: day 1/3/7 follow-up messages after clinic treatments.",
+    help="Aftercare: follow-up messages after clinic treatments, and their replies triaged.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

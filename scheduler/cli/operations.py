@@ -13,6 +13,7 @@ from models.migrate import upgrade
 from scheduler.channels.media import build_channels
 from scheduler.cli.common import console, database, fail, load_settings, parse_moment
 from scheduler.clock import system_clock
+from scheduler.followups.kinds import DEFAULT_KIND
 from scheduler.ops.logs import configure_logging
 from scheduler.ops.runtime import StartupError, describe_db_error
 from scheduler.ops.startup import checked_renderer
@@ -70,17 +71,33 @@ def dispatch(
 
 
 @tools_app.command()
+def kinds() -> None:
+    """List the treatment kinds, their steps and where each kind's file comes from."""
+    from scheduler.followups.preview import PreviewError, list_kinds
+
+    try:
+        console.print(list_kinds(load_settings()), markup=False, highlight=False)
+    except PreviewError as exc:
+        fail(str(exc))
+
+
+@tools_app.command()
 def preview(
+    kind: Annotated[str, typer.Option(help="Treatment kind (see aftercare kinds).")] = DEFAULT_KIND,
     language: Annotated[str | None, typer.Option(help="en or fr (default: both).")] = None,
-    step: Annotated[str | None, typer.Option(help="day1, day3 or day7 (default: all).")] = None,
-    kind: Annotated[str, typer.Option(help="Treatment kind.")] = "microneedling",
+    step: Annotated[
+        str | None, typer.Option(help="One step of the kind (default: every step).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="The patient's first name, to see what it costs.")
+    ] = None,
 ) -> None:
-    """Render every message for a sample patient, with SMS segment counts."""
+    """Render a kind's messages for a sample patient: SMS segments and the files they come from."""
     from scheduler.followups.preview import PreviewError, render_preview
 
     try:
         console.print(
-            render_preview(load_settings(), kind=kind, language=language, step=step),
+            render_preview(load_settings(), kind=kind, language=language, step=step, name=name),
             markup=False,
             highlight=False,
         )
@@ -101,17 +118,29 @@ def triage(
             help='One {"level", "keyword", "reasons", "checkin", "question"} object per line.',
         ),
     ] = False,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Also apply this kind's red flags and expected effects (its file)."),
+    ] = None,
 ) -> None:
     """Classify replies: level, STOP/START/HELP keyword, check-in answer, question, reasons."""
     import json
 
+    from scheduler.followups.kinds import KindError, catalog_for
+    from scheduler.inbound.kind_signs import with_kind_signs
     from scheduler.inbound.triage import classify
 
+    treatment_kind = None
+    if kind is not None:
+        try:
+            treatment_kind = catalog_for(load_settings()).require(kind)
+        except (KindError, LookupError) as exc:
+            fail(str(exc))
     if not texts and sys.stdin.isatty():
         fail("give the replies as arguments, or pipe them in one per line")
     replies = texts or [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
     for text in replies:
-        result = classify(text)
+        result = with_kind_signs(classify(text), text, treatment_kind, classify)
         if as_json:
             typer.echo(json.dumps(result._asdict(), ensure_ascii=False))
         else:

@@ -15,6 +15,7 @@ from scheduler.cli.tables import messages_table, scheduled_table, treatments_tab
 from scheduler.clock import system_clock
 from scheduler.followups.csv_import import CsvFormatError, import_csv
 from scheduler.followups.intake import TreatmentCreate, describe_error
+from scheduler.followups.kinds import DEFAULT_KIND
 from scheduler.followups.registration import RegistrationError, cancel_treatment, register_treatment
 from scheduler.outbound.optout import opted_out, patient_addresses
 from scheduler.staff.queries import (
@@ -43,7 +44,7 @@ def treatment_add(
         typer.Option(help="ISO 8601; without offset it is clinic-local time. Default: now."),
     ] = None,
     practitioner: Annotated[str | None, typer.Option(help="Who performed it.")] = None,
-    kind: Annotated[str, typer.Option(help="Treatment kind.")] = "microneedling",
+    kind: Annotated[str, typer.Option(help="Treatment kind (see aftercare kinds).")] = DEFAULT_KIND,
     consent_source: Annotated[str, typer.Option(help="How consent was given.")] = "in-clinic",
     patient: Annotated[
         str | None,

@@ -33,7 +33,8 @@ from models import (
 from models.types import UTCDateTime
 from models.vocabulary import Medium
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, PlannedMessage, plan_from_date
+from scheduler.followups.kinds import KindCatalog
+from scheduler.followups.plan import PlannedMessage, plan_from_date
 from scheduler.followups.practitioners import name_key
 from scheduler.followups.registration_rules import (
     EarlierTreatment,
@@ -131,8 +132,11 @@ Written = int | str  # a row's treatment id, or why it was refused at write time
 class BulkRegistration:
     """Writes chunks of accepted requests for one import; what it learns carries over."""
 
-    def __init__(self, engine: Engine, *, settings: Settings, now: datetime) -> None:
+    def __init__(
+        self, engine: Engine, *, settings: Settings, now: datetime, kinds: KindCatalog
+    ) -> None:
         self.engine, self.settings, self.now = engine, settings, now
+        self.kinds = kinds  # every request's kind was checked against these
         self.at = _Instants(engine.dialect)
         # Practitioners are few (keyed by `name_key`), and a file's treatments share a few dates.
         self.practitioners: dict[str, int] = {}
@@ -202,7 +206,9 @@ class BulkRegistration:
         plan = self.plans.get(key)
         if plan is None:
             window = SendWindow(*self.settings.window)
-            plan = self.plans[key] = plan_from_date(key[0], zone, window, KINDS[request.kind])
+            plan = self.plans[key] = plan_from_date(
+                key[0], zone, window, self.kinds.require(request.kind).steps
+            )
         return plan
 
     def _outbox(

@@ -12,7 +12,13 @@ from sqlalchemy import Engine
 
 from scheduler.followups.bulk_registration import CHUNK_ROWS, Accepted, BulkRegistration
 from scheduler.followups.intake import TreatmentCreate, describe_error
-from scheduler.followups.registration_rules import RegistrationError, performed_instant
+from scheduler.followups.kinds import KindCatalog
+from scheduler.followups.registration_rules import (
+    RegistrationError,
+    checked_kind,
+    performed_instant,
+    registration_kinds,
+)
 from scheduler.settings import Settings
 
 REQUIRED = {"name", "phone"}
@@ -47,15 +53,19 @@ def import_csv(
 ) -> ImportReport:
     """Register every valid row, a chunk per transaction; a bad row costs only itself."""
     rows = list(_rows(lines))  # the whole file is read before anything is written
+    try:
+        kinds = registration_kinds(settings)
+    except RegistrationError as exc:
+        raise CsvFormatError(str(exc)) from exc
     report = ImportReport()
-    bulk = BulkRegistration(engine, settings=settings, now=now)
+    bulk = BulkRegistration(engine, settings=settings, now=now, kinds=kinds)
     # Checked a chunk at a time rather than all first: the same result (checks read nothing
     # from the database), without 100k validated requests alive at once for the GC to walk.
     for start in range(0, len(rows), chunk_rows):
         accepted: list[Accepted] = []
         accepted_lines: list[int] = []
         for line, values in rows[start : start + chunk_rows]:
-            checked = _check(values, settings=settings, now=now)
+            checked = _check(values, settings=settings, now=now, kinds=kinds)
             if isinstance(checked, str):
                 report.errors.append((line, checked))
                 continue
@@ -70,12 +80,15 @@ def import_csv(
     return report
 
 
-def _check(values: dict[str, str] | None, *, settings: Settings, now: datetime) -> Accepted | str:
+def _check(
+    values: dict[str, str] | None, *, settings: Settings, now: datetime, kinds: KindCatalog
+) -> Accepted | str:
     """The row as a request ready to write, or why it cannot be registered."""
     if values is None:
         return "more fields than columns in the header"
     try:
         request = TreatmentCreate.model_validate(values)
+        checked_kind(request, kinds)
         return Accepted(request, performed_instant(request, zone=settings.zone, now=now))
     except ValidationError as exc:
         return describe_error(exc)

@@ -1,9 +1,14 @@
-"""Pure scheduling rules: when each step of a treatment is due, and when it stops being useful."""
+"""Pure scheduling rules: when each step of a treatment is due, and when it stops being useful.
+
+The steps themselves are data: each kind's `templates/kinds/<kind>.toml` (followups/kinds.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from scheduler.outbound.timing import SendWindow, local_moment, require_aware
@@ -17,21 +22,23 @@ class Step:
     day: int
     useful_days: int
 
+    @property
+    def label(self) -> str:
+        """How staff pages and the CLI name the step: 'Day 3'."""
+        return f"Day {self.day}"
 
-@dataclass(frozen=True)
-class TreatmentKind:
-    name: str
-    steps: tuple[Step, ...]
 
-
-# Day 1 is only worth sending the next day; later steps keep for two more days (day 3 and
-# day 7 advice is still right then), never overlapping the following step.
-KINDS: dict[str, TreatmentKind] = {
-    "microneedling": TreatmentKind(
-        "microneedling",
-        (Step("day1", 1, 1), Step("day3", 3, 2), Step("day7", 7, 2)),
-    ),
-}
+def overlaps(steps: Sequence[Step]) -> list[str]:
+    """Steps still useful on the day the next one is sent: a patient would get both at once."""
+    found = []
+    for step, following in pairwise(steps):
+        if step.day + step.useful_days >= following.day:
+            found.append(
+                f"{step.name} (day {step.day}) stays useful {step.useful_days} day(s), up to"
+                f" day {step.day + step.useful_days}: not before {following.name} on day"
+                f" {following.day}"
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -42,19 +49,19 @@ class PlannedMessage:
 
 
 def plan_messages(
-    performed_at: datetime, zone: ZoneInfo, window: SendWindow, kind: TreatmentKind
+    performed_at: datetime, zone: ZoneInfo, window: SendWindow, steps: Sequence[Step]
 ) -> list[PlannedMessage]:
     """Due and expiry instants (UTC) of every step, counted from the local treatment date."""
     require_aware(performed_at)
-    return plan_from_date(performed_at.astimezone(zone).date(), zone, window, kind)
+    return plan_from_date(performed_at.astimezone(zone).date(), zone, window, steps)
 
 
 def plan_from_date(
-    treated_on: date, zone: ZoneInfo, window: SendWindow, kind: TreatmentKind
+    treated_on: date, zone: ZoneInfo, window: SendWindow, steps: Sequence[Step]
 ) -> list[PlannedMessage]:
     """`plan_messages` for a local treatment date: treatments on one date share their plan."""
     planned = []
-    for step in kind.steps:
+    for step in steps:
         send_day = treated_on + timedelta(days=step.day)
         last_day = send_day + timedelta(days=step.useful_days)
         planned.append(

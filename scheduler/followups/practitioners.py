@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models import Practitioner
+from models.vocabulary import LANGUAGES
 from scheduler.contacts import normalize_email, normalize_phone
 
 
@@ -30,6 +31,7 @@ def save_practitioner(
     *,
     phone: str | None = None,
     email: str | None = None,
+    language: str | None = None,
     now: datetime,
 ) -> Practitioner:
     """Create the practitioner, or update the contact details of the one with this name
@@ -45,9 +47,13 @@ def save_practitioner(
         address = normalize_email(email) if email else None
     except ValueError as exc:
         raise ValueError(f"email: {exc}") from None
+    if language is not None and language.strip().lower() not in LANGUAGES:
+        raise ValueError(f"language: unknown language {language!r} (use {' or '.join(LANGUAGES)})")
     row = find_practitioner(session, clean)
     if row is None:
         row = Practitioner(name=clean, created_at=now)
+    if language is not None:
+        row.language = language.strip().lower()
     if e164:
         row.phone = e164
     if address:

@@ -18,7 +18,7 @@ from models import (
 from models.vocabulary import ErrorCode, media_of
 from scheduler.channels.media import address_of
 from scheduler.followups.intake import TreatmentCreate
-from scheduler.followups.plan import KINDS, plan_messages
+from scheduler.followups.plan import plan_messages
 from scheduler.followups.practitioners import find_practitioner
 from scheduler.followups.registration_rules import (
     EarlierTreatment,
@@ -26,12 +26,14 @@ from scheduler.followups.registration_rules import (
     KnownPatient,
     PatientDetails,
     RegistrationError,
+    checked_kind,
     choose_patient,
     duplicate_error,
     duplicate_of,
     new_patient_details,
     outbox_rows,
     performed_instant,
+    registration_kinds,
     updated_patient_details,
 )
 from scheduler.outbound import outbox_states
@@ -61,9 +63,10 @@ def register_treatment(
 ) -> Registered:
     """Validate the cross-field rules, then write patient, treatment and outbox rows (no commit).
 
-    Refused (RegistrationError, nothing written): a phone known under another name without
-    staff saying who this is, and the same treatment registered twice for a day unless forced.
+    Refused (RegistrationError, nothing written): an unknown kind, a phone known under another
+    name without staff saying who this is, and the same treatment twice a day unless forced.
     """
+    kind = checked_kind(request, registration_kinds(settings))
     performed_at = performed_instant(request, zone=settings.zone, now=now)
     treated_on = performed_at.astimezone(settings.zone).date()
     identity = choose_patient(request, _known_at(session, request.phone))
@@ -86,9 +89,7 @@ def register_treatment(
     session.add(treatment)
     session.flush()
 
-    plan = plan_messages(
-        performed_at, settings.zone, SendWindow(*settings.window), KINDS[request.kind]
-    )
+    plan = plan_messages(performed_at, settings.zone, SendWindow(*settings.window), kind.steps)
     blocked = opted_out_media(session, patient)
     queued: dict[tuple[str, str], int] = {}
     for medium in media_of(request.channel):

@@ -10,13 +10,31 @@ from zoneinfo import ZoneInfo
 from models import OutboxStatus
 from models.vocabulary import ErrorCode, media_of
 from scheduler.followups.intake import TreatmentCreate
+from scheduler.followups.kinds import KindCatalog, KindError, TreatmentKind, catalog_for
 from scheduler.followups.plan import PlannedMessage
+from scheduler.settings import Settings
 
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
 class RegistrationError(ValueError):
     """Input that passed field validation but cannot be registered; nothing was written."""
+
+
+def registration_kinds(settings: Settings) -> KindCatalog:
+    """The kinds a registration may name; a kind file broken since start-up is an error."""
+    try:
+        return catalog_for(settings)
+    except KindError as exc:
+        raise RegistrationError(f"kind: the treatment kinds cannot be read: {exc}") from exc
+
+
+def checked_kind(request: TreatmentCreate, kinds: KindCatalog) -> TreatmentKind:
+    """The request's kind, or RegistrationError naming the known ones."""
+    try:
+        return kinds.require(request.kind)
+    except LookupError as exc:
+        raise RegistrationError(f"kind: {exc}") from exc
 
 
 def performed_instant(request: TreatmentCreate, *, zone: ZoneInfo, now: datetime) -> datetime:

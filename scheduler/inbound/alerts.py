@@ -17,6 +17,7 @@ from models.vocabulary import Medium, TriageLevel
 from scheduler.channels.base import Channel, DeliveryError, OutgoingMessage
 from scheduler.channels.media import MEDIA, address_of
 from scheduler.contacts import display_phone, mask_address
+from scheduler.followups.kinds import find_kind
 from scheduler.inbound.notice_texts import AlertNotice, NoticeRenderer
 from scheduler.inbound.paging_limits import (
     ONCALL,
@@ -79,6 +80,16 @@ def oncall_contacts(settings: Settings) -> list[Contact]:
     return reachable_at({Medium.SMS: settings.oncall_phone, Medium.EMAIL: settings.oncall_email})
 
 
+@dataclass(frozen=True)
+class _Page:
+    """One page to send: which notice, to whom, in what language, counted against whom."""
+
+    notice: AlertNotice
+    targets: list[Contact]
+    language: str
+    recipient: str
+
+
 @dataclass
 class AlertPassReport:
     notified: int = 0
@@ -99,7 +110,7 @@ class AlertNotifier:
         self.engine = engine
         self.settings = settings
         self.channels = channels
-        self.notices = notices or NoticeRenderer()
+        self.notices = notices or NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
         self.limit = settings.page_limit_per_hour
 
     def run_pass(self, *, now: datetime) -> AlertPassReport:
@@ -138,6 +149,12 @@ class AlertNotifier:
             # Nobody to page directly: the on-call contact hears of it now, not after the timeout.
             direct = contacts_of(practitioner)
             targets = direct or oncall_contacts(self.settings)
+            # The practitioner reads their own language; on-call, the clinic's default one.
+            language = (
+                practitioner.language
+                if direct and practitioner is not None
+                else self.settings.default_language
+            )
             if not targets and alert.notify_attempts <= 1:
                 log.warning(
                     "urgent alert %s: nobody to page (no practitioner phone/email on file and "
@@ -146,7 +163,8 @@ class AlertNotifier:
                 )
             recipient = recipient_key(practitioner.id if direct and practitioner else None)
             decision = may_page(session, recipient, now=now, limit=self.limit)
-            errors = self._page(session, decision, "urgent", targets, alert, now, recipient)
+            page = _Page("urgent", targets, language, recipient)
+            errors = self._page(session, decision, page, alert, now)
             if targets and decision is not PageDecision.HOLD and len(errors) < len(targets):
                 alert.notified_at = now
                 report.notified += 1
@@ -240,17 +258,18 @@ class AlertNotifier:
             alert = session.get(Alert, alert_id)
             assert alert is not None
             targets = oncall_contacts(self.settings)
-            context = self._context(session, alert)
+            language = self.settings.default_language
+            context = self._context(session, alert, language)
             after = (
                 self.settings.alert_escalate_after
                 if alert.level == TriageLevel.URGENT
                 else self.settings.concern_escalate_after
             )
-            context["waited"] = _duration(after, clinic_time=alert.level != TriageLevel.URGENT)
+            context["waited"] = _duration(after)
+            context["clinic_time"] = alert.level != TriageLevel.URGENT
             decision = may_page(session, ONCALL, now=now, limit=self.limit)
-            errors = self._page(
-                session, decision, "escalation", targets, alert, now, ONCALL, context
-            )
+            page = _Page("escalation", targets, language, ONCALL)
+            errors = self._page(session, decision, page, alert, now, context)
             if decision is PageDecision.HOLD:
                 errors = [HELD]
             alert.escalated_to = ", ".join(mask_address(a) for _, a in targets) or None
@@ -267,16 +286,15 @@ class AlertNotifier:
         self,
         session: Session,
         decision: PageDecision,
-        notice: AlertNotice,
-        targets: list[Contact],
+        page: _Page,
         alert: Alert,
         now: datetime,
-        recipient: str,
         context: dict[str, object] | None = None,
     ) -> list[str]:
         """Send the page, or the hour's one summary instead, or nothing (paging_limits)."""
-        if decision is PageDecision.HOLD or not targets:
+        if decision is PageDecision.HOLD or not page.targets:
             return []
+        notice = page.notice
         if decision is PageDecision.SUMMARY:
             context = {
                 "clinic_name": self.settings.clinic_name,
@@ -286,9 +304,10 @@ class AlertNotifier:
                 "url": f"{self.settings.public_base_url}/",
             }
             notice = "summary"
-        errors = self._send_all(notice, targets, context or self._context(session, alert))
-        if len(errors) < len(targets):
-            record_page(session, recipient, decision, now=now, alert_id=alert.id)
+        context = context or self._context(session, alert, page.language)
+        errors = self._send_all(notice, page.targets, context, page.language)
+        if len(errors) < len(page.targets):
+            record_page(session, page.recipient, decision, now=now, alert_id=alert.id)
         return errors
 
     @staticmethod
@@ -301,8 +320,11 @@ class AlertNotifier:
         )
         return int(session.exec(query).one())
 
-    def _context(self, session: Session, alert: Alert) -> dict[str, object]:
-        """What a page says: enough to act without logging in, and no more health detail."""
+    def _context(self, session: Session, alert: Alert, language: str) -> dict[str, object]:
+        """What a page says: enough to act without logging in, and no more health detail.
+
+        Values the templates word themselves (an unknown sender, nobody paged) are left empty.
+        """
         patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
         treatment = session.get(Treatment, alert.treatment_id) if alert.treatment_id else None
         practitioner = (
@@ -310,6 +332,9 @@ class AlertNotifier:
         )
         zone = self.settings.zone
         day = "?"
+        stored_kind = treatment.kind if treatment is not None else ""
+        # Named as the kind's file names it, in the page's language; a removed kind by its id.
+        kind = find_kind(self.settings, treatment.kind) if treatment is not None else None
         if treatment is not None:
             treated = treatment.performed_at.astimezone(zone).date()
             day = str((alert.created_at.astimezone(zone).date() - treated).days)
@@ -324,20 +349,24 @@ class AlertNotifier:
             "alert_id": alert.id,
             "level": alert.level,
             # Minimal health details leave the clinic: first name and initial only.
-            "patient": _short_name(patient.name) if patient else "An unknown sender",
+            "patient": _short_name(patient.name) if patient else "",
             "callback": _callback(patient),
-            "language": LANGUAGE_NAMES.get(patient.language, patient.language) if patient else "?",
+            "language": _language_name(patient.language, language) if patient else "?",
             "day": day,
-            "kind": treatment.kind if treatment else "treatment",
-            "reasons": ", ".join(json.loads(alert.reasons or "[]")) or "worrying reply",
+            "kind": _in_sentence(kind.display(language)) if kind else stored_kind,
+            "reasons": ", ".join(json.loads(alert.reasons or "[]")),
             "words": words,
             "url": f"{base}/alerts/{alert.id}",
-            "paged": practitioner.name if practitioner and alert.notified_at else "nobody",
+            "paged": practitioner.name if practitioner and alert.notified_at else "",
             "paged_at": paged_at,
         }
 
     def _send_all(
-        self, notice: AlertNotice, targets: list[Contact], context: dict[str, object]
+        self,
+        notice: AlertNotice,
+        targets: list[Contact],
+        context: dict[str, object],
+        language: str,
     ) -> list[str]:
         errors: list[str] = []
         for medium, address in targets:
@@ -346,9 +375,9 @@ class AlertNotifier:
                 outbox_id=0,
                 medium=medium,
                 to=address,
-                text=self.notices.alert(notice, spec.text_part, context),
+                text=self.notices.alert(notice, spec.text_part, context, language),
                 subject=(
-                    self.notices.alert(notice, spec.subject_part, context)
+                    self.notices.alert(notice, spec.subject_part, context, language)
                     if spec.subject_part
                     else None
                 ),
@@ -369,7 +398,16 @@ def _lease_free(now: datetime) -> ColumnElement[bool]:
     )
 
 
-LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+# A patient's language, named in the language of the page: "French" / "français".
+LANGUAGE_NAMES = {
+    "en": {"en": "English", "fr": "French"},
+    "fr": {"en": "anglais", "fr": "français"},
+}
+
+
+def _language_name(patient_language: str, page_language: str) -> str:
+    names = LANGUAGE_NAMES.get(page_language, LANGUAGE_NAMES["en"])
+    return names.get(patient_language, patient_language)
 
 
 def _callback(patient: Patient | None) -> str:
@@ -378,10 +416,17 @@ def _callback(patient: Patient | None) -> str:
     return display_phone(patient.phone) if patient.phone else (patient.email or "unknown")
 
 
-def _duration(span: timedelta, *, clinic_time: bool) -> str:
+def _duration(span: timedelta) -> str:
+    """'30 min', '4 h': the same in English and French."""
     minutes = int(span.total_seconds() // 60)
-    shown = f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
-    return f"{shown} of clinic hours" if clinic_time else shown
+    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
+
+
+def _in_sentence(name: str) -> str:
+    """'Chemical peel' -> 'chemical peel' mid-sentence; 'IPL photofacial' stays as it is."""
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def _short_name(name: str) -> str:

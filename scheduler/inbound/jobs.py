@@ -56,7 +56,8 @@ class MailboxJob:
         self.settings = settings
         self.channels = channels
         self.clock = clock
-        self.notices = NoticeRenderer()  # compiled once, not per mail
+        # Compiled once, not per mail.
+        self.notices = NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
         self.notifier = notifier or AlertNotifier(engine, settings, channels, self.notices)
 
     def __call__(self) -> None:

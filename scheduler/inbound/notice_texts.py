@@ -8,13 +8,15 @@ from itertools import product
 from pathlib import Path
 from typing import Literal
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from models.vocabulary import LANGUAGES
 from scheduler.channels.media import MEDIA
 from scheduler.inbound.answers import ANSWER_KINDS, AnswerContext, AnswerKind
-from scheduler.outbound.render import RenderError, default_templates_dir
+from scheduler.outbound.render import RenderError, default_templates_dir, template_loader
+from scheduler.outbound.wording import FILTERS
+from scheduler.shipped import search_path
 
 AlertNotice = Literal["urgent", "escalation", "summary"]
 AlertPart = str  # an alert's text and subject parts (scheduler.channels.media)
@@ -34,16 +36,21 @@ SAMPLE_ANSWER = AnswerContext(
 
 
 class NoticeRenderer:
-    """Renders `templates/replies/<lang>/<answer>.j2` and `templates/alerts/<name>.<part>.j2`."""
+    """Renders `replies/<lang>/<answer>.j2` and `alerts/<lang>/<name>.<part>.j2`."""
 
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self, templates_dir: Path | None = None, *, clinic_dir: Path | None = None
+    ) -> None:
+        # The clinic's folder first (CLINIC_TEMPLATES_DIR), as for the messages.
+        search = search_path(clinic_dir, templates_dir or default_templates_dir())
         self._env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(templates_dir or default_templates_dir(), encoding="utf-8"),
+            loader=template_loader(search),
             undefined=StrictUndefined,
             autoescape=False,
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._env.filters.update(FILTERS)
 
     def _render(self, name: str, context: Mapping[str, object]) -> str:
         try:
@@ -54,17 +61,24 @@ class NoticeRenderer:
 
     def answer(self, which: AnswerKind, language: str, context: AnswerContext) -> str:
         """The patient's automatic answer, in their language (English when unknown)."""
-        lang = language if language in LANGUAGES else "en"
-        return " ".join(self._render(f"replies/{lang}/{which}.j2", asdict(context)).split())
+        return " ".join(
+            self._render(f"replies/{_known(language)}/{which}.j2", asdict(context)).split()
+        )
 
-    def alert(self, notice: AlertNotice, part: AlertPart, context: Mapping[str, object]) -> str:
-        """A practitioner or on-call notice; staff-facing, so in English."""
-        text = self._render(f"alerts/{notice}.{part}.j2", context)
+    def alert(
+        self,
+        notice: AlertNotice,
+        part: AlertPart,
+        context: Mapping[str, object],
+        language: str = "en",
+    ) -> str:
+        """A practitioner or on-call notice, in the language of whoever receives it."""
+        text = self._render(f"alerts/{_known(language)}/{notice}.{part}.j2", context)
         return " ".join(text.split()) if part != "email_text" else text
 
-    def staff(self, which: str, alert_id: int) -> str:
-        """The answer to a practitioner's `OK <n>` text."""
-        return self._render(f"alerts/{which}.sms.j2", {"alert_id": alert_id})
+    def staff(self, which: str, alert_id: int, language: str = "en") -> str:
+        """The answer to a practitioner's `OK <n>` text, in the practitioner's language."""
+        return self._render(f"alerts/{_known(language)}/{which}.sms.j2", {"alert_id": alert_id})
 
     def check_all(self) -> list[str]:
         """Render every notice with sample values; returns the problems found."""
@@ -86,6 +100,7 @@ class NoticeRenderer:
             "waited": "30 min",
             "waiting": 9,
             "limit": 6,
+            "clinic_time": True,
         }
         for lang in LANGUAGES:
             for which, emergency in product(ANSWER_KINDS, (False, True)):
@@ -93,15 +108,19 @@ class NoticeRenderer:
                     self.answer(which, lang, replace(SAMPLE_ANSWER, emergency=emergency))
                 except RenderError as exc:
                     problems.append(str(exc))
-        for notice in ALERT_NOTICES:
-            for part in ALERT_PARTS:
-                try:
-                    self.alert(notice, part, alert_sample)
-                except RenderError as exc:
-                    problems.append(str(exc))
-        for notice_name in STAFF_NOTICES:
+        for lang, notice, part in product(LANGUAGES, ALERT_NOTICES, ALERT_PARTS):
             try:
-                self.staff(notice_name, 12)
+                self.alert(notice, part, alert_sample, lang)
+            except RenderError as exc:
+                problems.append(str(exc))
+        for lang, notice_name in product(LANGUAGES, STAFF_NOTICES):
+            try:
+                self.staff(notice_name, 12, lang)
             except RenderError as exc:
                 problems.append(str(exc))
         return problems
+
+
+def _known(language: str) -> str:
+    """A language we have texts in; English for anything else."""
+    return language if language in LANGUAGES else "en"

@@ -26,6 +26,7 @@ from models import (
 )
 from models.vocabulary import ALERT_LEVELS, Medium
 from scheduler.contacts import mask_address
+from scheduler.followups.kinds import find_kind
 from scheduler.inbound.alerts import acknowledge_alert, parse_ack
 from scheduler.inbound.answers import (
     URGENT,
@@ -36,6 +37,7 @@ from scheduler.inbound.answers import (
     settled,
     urgent_answer,
 )
+from scheduler.inbound.kind_signs import with_kind_signs
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.triage import classify
 from scheduler.outbound.optout import opt_in_address, opt_out_address
@@ -74,6 +76,7 @@ _SMS_LOOKUP = (
         col(Treatment.id),
         col(Treatment.practitioner_id),
         col(Treatment.status),
+        col(Treatment.kind),
     )
     .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
     .where(col(Patient.phone) == bindparam("phone"))
@@ -136,13 +139,15 @@ def receive_reply(
     seen, sender = _lookup(session, reply)
     if seen is not None:
         return _replayed(session, seen)
-    notices = notices or NoticeRenderer()
+    notices = notices or NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
     staff_answer = _practitioner_ack(session, settings, reply, now=now, notices=notices)
     if staff_answer is not None:
         sender = None  # a practitioner's acknowledgement, not a patient's reply
     # Triage reads what is stored, never more: its time is bounded whatever was sent.
     body = clean_body(reply.body, max_chars=MAX_BODY_CHARS)
-    verdict = classify(body)
+    # The sender's current treatment may add its own red flags and expected effects.
+    treatment_kind = find_kind(settings, sender.kind) if sender and sender.kind else None
+    verdict = with_kind_signs(classify(body), body, treatment_kind, classify)
     level = "routine" if staff_answer is not None else verdict.level
     keyword = None if staff_answer is not None else verdict.keyword
     # An email nobody vouches for (unknown or unauthenticated sender) is stored and shown to
@@ -299,11 +304,17 @@ def _practitioner_ack(
     if reply.from_address not in staff_phones:
         return None
     by = _staff_name(session, reply.from_address, settings)
+    language = (
+        session.exec(
+            select(Practitioner.language).where(Practitioner.phone == reply.from_address)
+        ).first()
+        or settings.default_language
+    )
     try:
         acknowledge_alert(session, alert_id, by=by, now=now)
     except LookupError:
-        return notices.staff("unknown_alert", alert_id)
-    return notices.staff("acknowledged", alert_id)
+        return notices.staff("unknown_alert", alert_id, language)
+    return notices.staff("acknowledged", alert_id, language)
 
 
 def _staff_name(session: Session, phone: str, settings: Settings) -> str:
@@ -322,6 +333,7 @@ class _Sender(NamedTuple):
     treatment_id: int | None
     practitioner_id: int | None
     shared: bool = False  # several patients with an active follow-up use this address
+    kind: str | None = None  # the current treatment's kind
 
 
 def _lookup(session: Session, reply: IncomingReply) -> tuple[_Seen | None, _Sender | None]:
@@ -332,20 +344,21 @@ def _lookup(session: Session, reply: IncomingReply) -> tuple[_Seen | None, _Send
         parameters = {"phone": reply.from_address, "provider_id": reply.provider_id}
         rows = session.connection().execute(_SMS_LOOKUP, parameters).all()
         if rows and rows[0][0] is None:
-            return None, _current([(r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows])
+            return None, _current([(r[1], r[2], bool(r[3]), *r[4:8]) for r in rows])
         # A replay, or a number that is no patient's (then no row carried the replay check).
         return _earlier_copy(session, reply), None
     seen = _earlier_copy(session, reply)
     return seen, None if seen is not None else _email_sender(session, reply)
 
 
-_Candidate = tuple[int | None, str, bool, int | None, int | None, str | None]
+# patient id, language, opted out, treatment id, practitioner id, treatment status, kind
+_Candidate = tuple[int | None, str, bool, int | None, int | None, str | None, str | None]
 
 
 def _current(candidates: list[_Candidate]) -> _Sender:
     """The first candidate (current treatment first), flagged when another patient at the same
     address has an active follow-up too."""
-    patient_id, language, blocked, treatment_id, practitioner_id, _status = candidates[0]
+    patient_id, language, blocked, treatment_id, practitioner_id, _status, kind = candidates[0]
     active = {c[0] for c in candidates if c[5] == TreatmentStatus.ACTIVE}
     return _Sender(
         _key(patient_id),
@@ -354,6 +367,7 @@ def _current(candidates: list[_Candidate]) -> _Sender:
         treatment_id,
         practitioner_id,
         shared=len(active) > 1,
+        kind=kind,
     )
 
 
@@ -374,6 +388,7 @@ def _email_sender(session: Session, reply: IncomingReply) -> _Sender | None:
             col(Treatment.id),
             col(Treatment.practitioner_id),
             col(Treatment.status),
+            col(Treatment.kind),
         )
         .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
         .where(func.lower(Patient.email) == address)
@@ -382,7 +397,7 @@ def _email_sender(session: Session, reply: IncomingReply) -> _Sender | None:
     rows = session.connection().execute(query).all()
     if not rows:
         return None
-    return _current([(r[0], r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows])
+    return _current([(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6]) for r in rows])
 
 
 def _raise_alert(

@@ -50,7 +50,13 @@ def _startup(settings: Settings) -> list[CheckResult]:
     """The start-up checks `serve` runs, on this configuration's database when it answers."""
     engine = _existing_database(settings)
     try:
-        return startup_checks(settings, MessageRenderer(), NoticeRenderer(), engine)
+        clinic_dir = settings.clinic_templates_dir
+        return startup_checks(
+            settings,
+            MessageRenderer(clinic_dir=clinic_dir),
+            NoticeRenderer(clinic_dir=clinic_dir),
+            engine,
+        )
     finally:
         if engine is not None:
             engine.dispose()

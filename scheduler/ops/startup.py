@@ -16,12 +16,13 @@ from sqlmodel import Session
 from models.vocabulary import LANGUAGES
 from scheduler.channels.media import ALL_PARTS
 from scheduler.contacts import display_phone
-from scheduler.followups.plan import KINDS
+from scheduler.followups.kinds import KindCatalog, KindError, cached_catalog, orphan_folders
 from scheduler.followups.practitioners import unreachable_practitioners
 from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.ops.runtime import StartupError, describe_db_error
 from scheduler.ops.verdicts import CheckResult, fail, listing, ok, warn
 from scheduler.outbound.render import SAMPLE_CONTEXT, MessageContext, MessageRenderer, RenderError
+from scheduler.outbound.sample_names import longest_name
 from scheduler.settings import Settings
 from scheduler.staff.snippets import SnippetError, load_snippets
 
@@ -36,9 +37,11 @@ def startup_checks(
 ) -> list[CheckResult]:
     """Every check the service needs to pass before it may start (`engine`: its database)."""
     return [
+        check_kinds(renderer),
         check_message_templates(settings, renderer),
         check_staff_templates(renderer),
         check_notice_templates(notices),
+        check_clinic_address(settings),
         check_paging(settings, engine),
     ]
 
@@ -63,6 +66,39 @@ def check_staff_templates(renderer: MessageRenderer) -> CheckResult:
     if problems:
         return fail(name, listing(problems) + " (fix templates/staff/ or templates/snippets/)")
     return ok(name, "the frame and the quick answers render in every language")
+
+
+def renderer_kinds(renderer: MessageRenderer) -> KindCatalog:
+    """The kinds found where this renderer finds its templates (the clinic's folder first)."""
+    return cached_catalog(renderer.clinic_dir, renderer.templates_dir)
+
+
+def check_kinds(renderer: MessageRenderer) -> CheckResult:
+    """Every kind file reads and its steps make sense; messages without a kind are named."""
+    name = "kinds"
+    try:
+        catalog = renderer_kinds(renderer)
+    except KindError as exc:
+        return fail(name, listing(list(exc.problems)) + " (fix kinds/<kind>.toml)")
+    shown = ", ".join(f"{kind.name} ({kind.days()})" for kind in catalog.kinds.values())
+    own = [kind.name for kind in catalog.kinds.values() if kind.origin == "clinic"]
+    detail = shown + (f"; the clinic's own file for {', '.join(own)}" if own else "")
+    orphans = orphan_folders(catalog, renderer.clinic_dir, renderer.templates_dir)
+    if orphans:
+        return warn(name, f"{detail}; {listing(orphans)} have no kinds/<kind>.toml: never sent")
+    unsourced = [kind.name for kind in catalog.kinds.values() if not kind.sources]
+    if unsourced:
+        return warn(name, f"{detail}; no sources listed for {', '.join(unsourced)}")
+    return ok(name, detail)
+
+
+def check_clinic_address(settings: Settings) -> CheckResult:
+    """CASL: commercial electronic messages carry the sender's mailing address."""
+    name = "CLINIC_ADDRESS"
+    if settings.clinic_address.strip():
+        return ok(name, "in every email footer and the HELP answer")
+    detail = "empty: CASL requires the clinic's mailing address in every email and HELP answer"
+    return warn(name, detail) if settings.environment == "production" else ok(name, detail)
 
 
 def check_paging(settings: Settings, engine: Engine | None) -> CheckResult:
@@ -92,16 +128,24 @@ def check_paging(settings: Settings, engine: Engine | None) -> CheckResult:
 
 
 def check_message_templates(settings: Settings, renderer: MessageRenderer) -> CheckResult:
+    """Every step of every kind renders in every language and part, within the SMS limit."""
     name = "templates"
-    steps = {kind: [step.name for step in spec.steps] for kind, spec in KINDS.items()}
+    try:
+        steps = renderer_kinds(renderer).steps_by_kind()
+    except KindError:
+        return fail(name, "not checked: the kinds do not load (see kinds)")
     problems = renderer.check_all(steps, LANGUAGES, SAMPLE_CONTEXT)
     if problems:
         return fail(name, listing(problems) + " (fix templates/messages/)")
-    # The sample name is fixed; this clinic's own name may push an SMS into one more segment.
-    # That costs money, not correctness, so it is a warning rather than a refusal to start.
+    # The sample names are fixed; this clinic's own name, with a long first name, may push an
+    # SMS past the limit. Sending trims it (compose.py), so it is a warning, not a refusal.
     extra = renderer.check_all(steps, LANGUAGES, clinic_context(settings))
     if extra:
-        return warn(name, f"with CLINIC_NAME={settings.clinic_name!r}: {listing(extra)}")
+        return warn(
+            name,
+            f"with CLINIC_NAME={settings.clinic_name!r} and a first name like"
+            f" {longest_name()!r}: {listing(extra)}",
+        )
     count = sum(len(names) for names in steps.values()) * len(LANGUAGES)
     return ok(name, f"{count} messages render in {', '.join(LANGUAGES)}, every part")
 
@@ -115,14 +159,22 @@ def check_notice_templates(notices: NoticeRenderer) -> CheckResult:
 
 
 def clinic_context(settings: Settings) -> MessageContext:
+    """This clinic's name and phone, with the longest common first name."""
     phone = display_phone(settings.clinic_phone)
-    return replace(SAMPLE_CONTEXT, clinic_name=settings.clinic_name, clinic_phone=phone)
+    return replace(
+        SAMPLE_CONTEXT,
+        first_name=longest_name(),
+        clinic_name=settings.clinic_name,
+        clinic_phone=phone,
+        clinic_address=settings.clinic_address or SAMPLE_CONTEXT.clinic_address,
+    )
 
 
 def checked_renderer(settings: Settings, engine: Engine | None = None) -> MessageRenderer:
     """A renderer whose every template was rendered once; refuses to start on any FAIL."""
-    renderer = MessageRenderer()
-    results = startup_checks(settings, renderer, NoticeRenderer(), engine)
+    renderer = MessageRenderer(clinic_dir=settings.clinic_templates_dir)
+    notices = NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
+    results = startup_checks(settings, renderer, notices, engine)
     failures = [result for result in results if result.level == "FAIL"]
     if failures:
         lines = "\n".join(f"  - {result.name}: {result.detail}" for result in failures)

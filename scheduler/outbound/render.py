@@ -1,4 +1,8 @@
-"""Render follow-up message templates (SMS and email) from `templates/messages/`."""
+"""Render follow-up message templates (SMS and email) from `templates/messages/`.
+
+Templates are looked up in the clinic's folder (CLINIC_TEMPLATES_DIR) first, then in the shipped
+ones, so that a clinic can reword any message, check-in or footer without forking.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
     TemplateNotFound,
     UndefinedError,
+    meta,
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import escape
 
-from scheduler.channels.media import ALL_PARTS
+from scheduler.channels.media import ALL_PARTS, MEDIA
 from scheduler.outbound.segments import SegmentInfo, count_segments
-from scheduler.shipped import templates_dir
+from scheduler.outbound.transliterate import non_gsm7, to_gsm7
+from scheduler.outbound.wording import FILTERS
+from scheduler.shipped import Origin, origin_of, search_path, templates_dir
 
 Part = str  # a template part a medium declares (scheduler.channels.media)
 PARTS: tuple[Part, ...] = ALL_PARTS
+# Parts priced per SMS segment: their names are spelled in GSM-7 (transliterate.py).
+SEGMENTED_PARTS: frozenset[Part] = frozenset(s.text_part for s in MEDIA.values() if s.segmented)
 
 # Three GSM-7 segments (459 septets) in both languages: the text, the care tips and the 1/2/3
 # check-in. A UCS-2 character (a name with ç or î, a curly quote) would cost 7: see segments.py.
@@ -45,9 +56,9 @@ class RenderError(Exception):
 class MessageTemplateNotFound(RenderError, TemplateNotFound):
     """The template for a (language, kind, step, part) does not exist."""
 
-    def __init__(self, name: str, templates_dir: Path) -> None:
+    def __init__(self, name: str, where: str) -> None:
         TemplateNotFound.__init__(
-            self, name, f"message template not found: {name} (looked in {templates_dir})"
+            self, name, f"message template not found: {name} (looked in {where})"
         )
 
 
@@ -74,6 +85,27 @@ SAMPLE_CONTEXT = MessageContext(
     unsubscribe_url="https://clinic.example/unsubscribe/sample-token",
     clinic_address="123 Bank St, Ottawa ON K1P 1A1",
 )
+
+
+def sms_context(ctx: MessageContext) -> MessageContext:
+    """The context an SMS is rendered with: a name never changes the text's encoding."""
+    return dataclasses.replace(
+        ctx, first_name=to_gsm7(ctx.first_name), clinic_name=to_gsm7(ctx.clinic_name)
+    )
+
+
+def segment_limit(language: str) -> int:
+    """How many SMS segments a message in `language` may cost."""
+    return SMS_SEGMENT_LIMITS.get(language, DEFAULT_SMS_SEGMENT_LIMIT)
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """A template a text was rendered from, and whether it is the clinic's or the shipped one."""
+
+    name: str
+    path: Path
+    origin: Origin
 
 
 @dataclass(frozen=True)
@@ -110,6 +142,11 @@ class TemplateProblem:
 def default_templates_dir() -> Path:
     """The shipped templates (see `scheduler.shipped`)."""
     return templates_dir()
+
+
+def template_loader(search: list[Path]) -> BaseLoader:
+    """The first folder that has a template wins: the clinic's, then the shipped one."""
+    return ChoiceLoader([FileSystemLoader(folder, encoding="utf-8") for folder in search])
 
 
 def template_name(kind: str, step: str, language: str, part: Part) -> str:
@@ -153,27 +190,36 @@ def tidy(part: Part, raw: str) -> str:
 class MessageRenderer:
     """Renders message templates in a sandbox; one instance caches compiled templates."""
 
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self, templates_dir: Path | None = None, *, clinic_dir: Path | None = None
+    ) -> None:
         self.templates_dir = templates_dir or default_templates_dir()
+        self.clinic_dir = clinic_dir
         self._env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(self.templates_dir, encoding="utf-8"),
+            loader=template_loader(search_path(clinic_dir, self.templates_dir)),
             undefined=StrictUndefined,
             autoescape=_autoescape,
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._env.filters.update(FILTERS)
+
+    def _where(self) -> str:
+        return " or ".join(str(p) for p in search_path(self.clinic_dir, self.templates_dir))
 
     def render_part(
         self, kind: str, step: str, language: str, part: Part, ctx: MessageContext
     ) -> str:
         """Render one template untidied; raises a `RenderError` subclass on any failure."""
         name = template_name(kind, step, language, part)
+        if part in SEGMENTED_PARTS:
+            ctx = sms_context(ctx)
         try:
             template = self._env.get_template(name)
             return template.render(dataclasses.asdict(ctx))
         except TemplateNotFound as exc:
-            raise MessageTemplateNotFound(name, self.templates_dir) from exc
+            raise MessageTemplateNotFound(name, self._where()) from exc
         except UndefinedError as exc:
             raise MessageUndefinedError(f"{name}: undefined variable: {exc.message}") from exc
         except TemplateError as exc:
@@ -194,7 +240,7 @@ class MessageRenderer:
                 {**dataclasses.asdict(ctx), "body": body}
             )
         except TemplateNotFound as exc:
-            raise MessageTemplateNotFound(name, self.templates_dir) from exc
+            raise MessageTemplateNotFound(name, self._where()) from exc
         except TemplateError as exc:
             raise RenderError(f"{name}: {type(exc).__name__}: {exc.message}") from exc
         return tidy(part, rendered)
@@ -244,12 +290,16 @@ class MessageRenderer:
         body = _tidy_lines(raw)
         html = part == "email_html"
         problems: list[str] = []
-        if part == "sms":
+        if part in SEGMENTED_PARTS:
+            ctx = sms_context(ctx)
             info = count_segments(body)
-            limit = SMS_SEGMENT_LIMITS.get(language, DEFAULT_SMS_SEGMENT_LIMIT)
+            limit = segment_limit(language)
             if info.segments > limit:
+                why = ""
+                if info.encoding == "UCS-2":
+                    why = f" because of {' '.join(map(repr, non_gsm7(body)))}"
                 problems.append(
-                    f"SMS is {info.segments} segments ({info.encoding}, {info.units} units);"
+                    f"SMS is {info.segments} segments ({info.encoding}{why}, {info.units} units);"
                     f" the limit for {language!r} is {limit}"
                 )
         keyword = STOP_KEYWORDS.get(language, DEFAULT_STOP_KEYWORD)
@@ -268,11 +318,40 @@ class MessageRenderer:
 
     def _checkin(self, language: str, part: Part, ctx: MessageContext) -> str | None:
         """The check-in every message must end with, as rendered on its own."""
+        if part in SEGMENTED_PARTS:
+            ctx = sms_context(ctx)
         try:
             template = self._env.get_template(checkin_name(language, part))
             return _tidy_lines(template.render(dataclasses.asdict(ctx)))
         except TemplateNotFound:
             return None
+
+    def checkin(self, language: str, part: Part, ctx: MessageContext) -> str | None:
+        """The 1/2/3 check-in of one part as it ends a message, or None when it has none."""
+        try:
+            return self._checkin(language, part, ctx)
+        except TemplateError as exc:
+            raise RenderError(f"{checkin_name(language, part)}: {exc}") from exc
+
+    def files(self, kind: str, step: str, language: str, part: Part) -> list[TemplateFile]:
+        """The file one part is rendered from, then the files it includes, each with its origin."""
+        loader = self._env.loader
+        assert loader is not None  # set in __init__
+        found: list[TemplateFile] = []
+        pending = [template_name(kind, step, language, part)]
+        while pending:
+            name = pending.pop(0)
+            if any(f.name == name for f in found):
+                continue
+            try:
+                source, filename, _ = loader.get_source(self._env, name)
+            except TemplateNotFound as exc:
+                raise MessageTemplateNotFound(name, self._where()) from exc
+            path = Path(filename or name)
+            found.append(TemplateFile(name, path, origin_of(path, self.clinic_dir)))
+            parsed = self._env.parse(source)
+            pending += [n for n in meta.find_referenced_templates(parsed) if n is not None]
+        return found
 
 
 def _expected(value: str, html: bool) -> str:

@@ -38,6 +38,12 @@ class PatientTimeline:
     # Other patients reached at this one's phone or email: where a reply may be moved.
     sharing: list[Patient] = field(default_factory=list)
 
+    def kind_of(self, treatment_id: int) -> str:
+        """The kind of one of this patient's treatments (a message's step is named by it)."""
+        return next(
+            (r.treatment.kind for r in self.treatments if r.treatment.id == treatment_id), ""
+        )
+
 
 _KIND_ORDER = {EntryKind.MESSAGE: 0, EntryKind.REPLY: 1, EntryKind.ALERT: 2}
 

@@ -63,7 +63,7 @@ def create_app(
     app.state.service = state or ServiceState()
     app.state.metrics = metrics_registry or Metrics()
     # One Jinja environment for the app: its compiled templates are reused by every reply.
-    app.state.notices = NoticeRenderer()
+    app.state.notices = NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
     # Pages an urgent reply before its answer is chosen; without one, the answer says "flagged".
     app.state.notifier = notifier
     app.state.webhook_limiter = twilio_webhooks.db_limiter()

@@ -247,6 +247,7 @@ def test_every_documented_command_exists() -> None:
         ("messages", "list"),
         ("dispatch",),
         ("preview",),
+        ("kinds",),
         ("demo",),
         ("db", "upgrade"),
     }

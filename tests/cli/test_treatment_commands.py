@@ -247,3 +247,19 @@ def test_add_warns_when_the_practitioner_cannot_be_paged(cli: Cli) -> None:
     assert added.exit_code == 0, added.stderr
     reachable = cli(*args, "--practitioner", "dr nouveau", "--force")
     assert reachable.exit_code == 0 and "no phone or email" not in reachable.stdout
+
+
+def test_a_practitioner_is_paged_in_the_language_given(cli: Cli) -> None:
+    added = cli("practitioner", "add", "Dre Gagnon", "--phone", "613-555-0178", "--language", "FR")
+    assert added.exit_code == 0, added.stderr
+    assert "alerts in fr" in added.stdout
+    # Updating the phone keeps the language; English is the default.
+    cli("practitioner", "add", "dre gagnon", "--phone", "613-555-0179")
+    cli("practitioner", "add", "Dr Lee")
+    listed = cli("practitioner", "list")
+    assert re.search(r"Dre Gagnon +fr +\+16135550179", listed.stdout), listed.stdout
+    assert re.search(r"Dr Lee +en +-", listed.stdout), listed.stdout
+    assert_one_error_line(
+        cli("practitioner", "add", "Dr Lee", "--language", "de"),
+        "language: unknown language 'de' (use en or fr)",
+    )

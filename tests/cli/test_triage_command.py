@@ -111,3 +111,22 @@ def test_help_names_the_options(cli: Cli) -> None:
     assert run.exit_code == 0
     assert "--json" in run.stdout
     assert "stdin" in run.stdout
+
+
+def test_a_kind_adds_its_red_flags_and_expected_effects(cli: Cli) -> None:
+    replies = ["there is a scab on my lip", "small lump after filler"]
+    assert [r["level"] for r in json_lines(cli("triage", "--json", *replies))] == [
+        "routine",
+        "concern",
+    ]
+    run = cli("triage", "--json", "--kind", "dermal_filler", *replies)
+    assert [r["level"] for r in json_lines(run)] == ["urgent", "routine"]
+
+
+def test_an_unknown_kind_is_one_error_line(cli: Cli) -> None:
+    run = cli("triage", "--kind", "botox", "hello")
+    assert run.exit_code == 1
+    assert run.stderr.strip() == (
+        "error: unknown treatment kind 'botox' (known: microneedling, chemical_peel,"
+        " dermal_filler, ipl)"
+    )

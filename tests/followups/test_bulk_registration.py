@@ -20,7 +20,8 @@ from models.db import make_engine, session_scope
 from models.vocabulary import ErrorCode
 from scheduler.followups.csv_import import CsvFormatError, import_csv
 from scheduler.followups.intake import TreatmentCreate, describe_error
-from scheduler.followups.plan import KINDS, PlannedMessage, plan_messages
+from scheduler.followups.kinds import cached_catalog
+from scheduler.followups.plan import PlannedMessage, plan_messages
 from scheduler.followups.practitioners import save_practitioner
 from scheduler.followups.registration import RegistrationError, register_treatment
 from scheduler.followups.registration_rules import (
@@ -262,9 +263,8 @@ def test_a_file_the_csv_reader_cannot_read_writes_nothing(
 
 
 def plan_for(performed_at: datetime) -> list[PlannedMessage]:
-    return plan_messages(
-        performed_at, TORONTO, SendWindow(time(10), time(19)), KINDS["microneedling"]
-    )
+    steps = cached_catalog(None).require("microneedling").steps
+    return plan_messages(performed_at, TORONTO, SendWindow(time(10), time(19)), steps)
 
 
 @pytest.mark.parametrize(

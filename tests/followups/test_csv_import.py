@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import Cli, Run, cli_in, write_csv
+from tests.support.clinic_folder import NEW_KIND, write_new_kind
 
 MIXED = [
     # Columns in another order than the documented one; a quoted name holding a comma.
@@ -208,3 +209,28 @@ def test_non_utf8_byte_late_in_a_large_file_writes_nothing(cli: Cli, tmp_path: P
     assert run.exit_code == 1
     assert "UTF-8" in run.stderr
     assert cli.counts()["treatment"] == 0
+
+
+def test_the_kind_column_takes_every_defined_kind_the_clinics_too(cli: Cli, tmp_path: Path) -> None:
+    env = {"CLINIC_TEMPLATES_DIR": str(write_new_kind(tmp_path / "clinic"))}
+    path = write_csv(
+        tmp_path / "kinds.csv",
+        [
+            "name,phone,kind",
+            "Ana Peel,613-555-0201,chemical_peel",
+            f"Léa Laser,613-555-0202,{NEW_KIND}",
+            "Zoë Filler,613-555-0203, Dermal_Filler ",
+            "Bo Botox,613-555-0204,botox",
+            "Mia Default,613-555-0205,",
+        ],
+    )
+    run = import_file(cli, path, env=env)
+    assert run.exit_code == 3, run.stderr
+    assert summary(run) == (4, 1)
+    [(line, reason)] = rejected_lines(run).items()
+    assert line == 5 and reason.startswith("kind: unknown treatment kind 'botox' (known: ")
+    assert f"ipl, {NEW_KIND})" in reason
+    kinds = [t.kind for t in cli.treatments()]
+    assert kinds == ["chemical_peel", NEW_KIND, "dermal_filler", "microneedling"]
+    steps = {m.step for m in cli.messages()}
+    assert {"day2", "day5", "day14"} <= steps

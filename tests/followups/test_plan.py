@@ -7,14 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.followups.plan import KINDS, plan_messages
+from scheduler.followups.kinds import cached_catalog
+from scheduler.followups.plan import plan_messages
 from scheduler.outbound.timing import (
     SendWindow,
 )
 
 TORONTO = ZoneInfo("America/Toronto")
 WINDOW = SendWindow(time(10), time(19))
-MICRO = KINDS["microneedling"]
+MICRO = cached_catalog(None).require("microneedling").steps
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

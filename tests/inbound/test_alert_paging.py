@@ -445,3 +445,33 @@ def test_a_stranger_s_urgent_text_pages_nobody_and_never_escalates(
     assert notifier.run_pass(now=clock()).escalated == 0
     assert [r for r in twilio.requests if r.params.get("To") == DR_PHONE] == []
     assert mailbox.received == []
+
+
+def test_a_french_speaking_practitioner_is_paged_and_answered_in_french(
+    alert_settings: Settings,
+    engine: Engine,
+    clock: SimulatedClock,
+    notifier: AlertNotifier,
+    twilio: FakeTwilio,
+    mailbox: SmtpSink,
+) -> None:
+    with session_scope(engine) as session:
+        save_practitioner(
+            session, "dr anne roy", email="anne.roy@clinic.example", language="fr", now=PERFORMED
+        )
+    with TestClient(create_app(alert_settings, engine, clock=clock)) as client:
+        reply(client, "there's pus and I have a fever", "SM" + "f1" * 16)
+        alert = the_alert(engine)
+        assert notifier.run_pass(now=clock()).notified == 1
+        [page] = sms_to(twilio, DR_PHONE)
+        assert page.startswith(f"Clinique Esthétique Ottawa ALERTE URGENTE {alert.id} : Noah T.")
+        assert "jour 1 après microaiguilletage" in page
+        assert "Appelez le 514-555-0421 (anglais)" in page
+        assert f"Répondez OK {alert.id}" in page
+        mail = mailbox.only_message()
+        assert mail["Subject"].startswith(f"[Clinique Esthétique Ottawa] Alerte urgente {alert.id}")
+        assert "Veuillez appeler la patiente ou le patient maintenant" in text_content(mail)
+        ack = reply(client, f"ok {alert.id}", "SM" + "f2" * 16, sender=DR_PHONE)
+        assert f"Alerte {alert.id} prise en charge. Merci." in ack
+    # The on-call contact reads the clinic's default language (DEFAULT_LANGUAGE, here en).
+    assert the_alert(engine).status == "acknowledged"

@@ -36,7 +36,7 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         command.downgrade(config, "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0007"
+    assert current_revision(engine) == head_revision() == "0008"
     engine.dispose()
 
 
@@ -126,3 +126,21 @@ def test_replies_from_0006_stay_verified_after_0007(database_url: str) -> None:
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
     assert bool(verified) is True and {"page_log", "login_throttle"} <= tables
+
+
+def test_practitioners_from_0007_upgrade_paged_in_english(database_url: str) -> None:
+    """0008 adds the practitioner's language; those already on file keep English."""
+    engine = engine_at_revision(database_url, "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO practitioner (id, name, phone, active, created_at) VALUES "
+                "(1, 'Dr Anne Roy', '+16135550177', :yes, '2026-11-20 15:00:00+00:00')"
+            ),
+            {"yes": True},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT name, phone, language FROM practitioner")).one()
+    engine.dispose()
+    assert tuple(row) == ("Dr Anne Roy", "+16135550177", "en")

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.followups.plan import KINDS
 from scheduler.outbound.timing import (
     Action,
     SendWindow,
@@ -22,7 +21,6 @@ from scheduler.outbound.timing import (
 
 TORONTO = ZoneInfo("America/Toronto")
 WINDOW = SendWindow(time(10), time(19))
-MICRO = KINDS["microneedling"]
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -59,10 +59,5 @@ def reason_text(reason: str) -> str:
     return reason.replace("_", " ").replace("-", " ")
 
 
-def step_label(step: str) -> str:
-    """'day3' -> 'Day 3'."""
-    return "Day " + step.removeprefix("day") if step.startswith("day") else step
-
-
 def channel_label(channel: str) -> str:
     return {"sms": "SMS", "email": "Email", "both": "SMS and email"}.get(channel, channel)

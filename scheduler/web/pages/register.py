@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from models import Patient
-from scheduler.followups.plan import KINDS
+from scheduler.followups.kinds import DEFAULT_KIND
 from scheduler.followups.practitioners import list_practitioners
 from scheduler.followups.registration import RegistrationError, register_treatment
 from scheduler.followups.registration_rules import DuplicateTreatment, PhoneInUse
@@ -24,7 +24,7 @@ from scheduler.web.pages.register_form import (
     parse_register_form,
     registration_error,
 )
-from scheduler.web.pages.rendering import StaffDep, render, see_other
+from scheduler.web.pages.rendering import StaffDep, page_kinds, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,7 +38,7 @@ def _defaults(settings: Settings, now: datetime, patient: Patient | None) -> dic
         "language": settings.default_language,
         "channel": "sms",
         "consent_source": "in-clinic",
-        "kind": "microneedling",
+        "kind": DEFAULT_KIND,
         "performed_date": local.strftime("%Y-%m-%d"),
         "performed_time": local.strftime("%H:%M"),
         "practitioner": "",
@@ -82,7 +82,7 @@ def _form_page(
         duplicate=duplicate,
         query=query,
         matches=matches,
-        kinds=list(KINDS),
+        kinds=list(kinds.kinds.values()) if (kinds := page_kinds(request)) else [],
         consent_sources=CONSENT_SOURCES,
         practitioners=list_practitioners(db),
     )

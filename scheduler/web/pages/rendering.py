@@ -10,9 +10,12 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from models.tables import StaffUser
 from scheduler.contacts import display_phone
+from scheduler.followups.kinds import KindCatalog, KindError, catalog_for
 from scheduler.outbound.render import default_templates_dir
 from scheduler.settings import Settings
 from scheduler.web.csrf import FIELD as CSRF_FIELD
@@ -36,6 +39,30 @@ SECURITY_HEADERS = {
 }
 
 
+def page_kinds(request: Request) -> KindCatalog | None:
+    """The kinds under the app's settings; None when a kind file broke since start-up."""
+    settings: Settings = request.app.state.settings
+    try:
+        return catalog_for(settings)
+    except KindError:
+        return None  # pages still show; start-up and `aftercare check` name the problem
+
+
+@pass_context
+def _step_label(context: Context, step: str, kind: str) -> str:
+    """'Day 3': from the kind's steps, as the kind file says."""
+    kinds = page_kinds(context["request"])
+    return kinds.step_label(kind, step) if kinds is not None else step
+
+
+@pass_context
+def _kind_name(context: Context, kind: str) -> str:
+    """'Chemical peel' for `chemical_peel`; the stored name for a kind since removed."""
+    kinds = page_kinds(context["request"])
+    found = kinds.get(kind) if kinds is not None else None
+    return found.display("en") if found is not None else kind
+
+
 @cache
 def templates(directory: Path = PAGES_DIR) -> Jinja2Templates:
     """The page templates (autoescaped), with the formatting filters."""
@@ -44,7 +71,8 @@ def templates(directory: Path = PAGES_DIR) -> Jinja2Templates:
         age=page_format.age,
         json_list=page_format.json_list,
         reason=page_format.reason_text,
-        step=page_format.step_label,
+        step=_step_label,
+        kind=_kind_name,
         channel=page_format.channel_label,
         phone=display_phone,
     )

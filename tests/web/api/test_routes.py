@@ -129,6 +129,22 @@ def test_registering_again_reuses_the_patient_and_warns_if_opted_out(
     assert forced.status_code == 201
 
 
+def test_every_defined_kind_is_accepted_and_an_unknown_one_names_them(
+    client: TestClient, engine: Engine
+) -> None:
+    created = client.post("/api/treatments", json={**ANA, "kind": "ipl"})
+    assert created.status_code == 201, created.text
+    assert [m["step"] for m in created.json()["messages"]] == ["day1", "day3", "day10"]
+    refused = client.post("/api/treatments", json={**ANA, "kind": "facelift"})
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "kind"]
+    assert error["msg"] == (
+        "unknown treatment kind 'facelift'"
+        " (known: microneedling, chemical_peel, dermal_filler, ipl)"
+    )
+    assert count(engine, Treatment) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "fields"),
     [

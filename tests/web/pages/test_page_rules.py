@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.web.pages.formatting import age, json_list, local_time, step_label
+from scheduler.followups.kinds import cached_catalog
+from scheduler.web.pages.formatting import age, json_list, local_time
 from scheduler.web.pages.register_form import parse_register_form, registration_error
 from scheduler.web.pages.rendering import safe_next
 
@@ -44,7 +45,6 @@ def test_a_good_form_becomes_a_treatment_request_in_clinic_wall_time() -> None:
         ({"phone": "12345"}, "phone", "'12345' is not a valid phone number."),
         ({"email": "ana@"}, "email", "'ana@' is not a valid email address"),
         ({"language": "de"}, "language", "Unknown language 'de' (use en or fr)."),
-        ({"kind": "botox"}, "kind", "Unknown treatment kind 'botox'"),
         ({"performed_date": ""}, "performed_date", "Enter the date of the treatment."),
         ({"performed_date": "25/11/2026"}, "performed_date", "Enter the date as YYYY-MM-DD."),
         ({"performed_time": "9h30"}, "performed_time", "Enter the time as HH:MM."),
@@ -58,6 +58,16 @@ def test_each_bad_field_gets_a_plain_sentence_by_its_name(
     assert parsed.request is None
     assert list(parsed.errors) == [field]
     assert parsed.errors[field].startswith(message)
+
+
+def test_an_unknown_kind_is_refused_by_registration_and_shown_by_its_field() -> None:
+    # Kinds are data (kinds/*.toml, CLINIC_TEMPLATES_DIR): the form cannot know them all.
+    assert parse_register_form({**GOOD, "kind": "botox"}).request is not None
+    message = "kind: unknown treatment kind 'botox' (known: microneedling, ipl)"
+    assert registration_error(message) == (
+        "kind",
+        "Unknown treatment kind 'botox' (known: microneedling, ipl).",
+    )
 
 
 def test_several_bad_fields_are_all_reported_and_what_was_typed_is_kept() -> None:
@@ -114,7 +124,11 @@ def test_ages_read_like_a_person_says_them(elapsed: timedelta, expected: str) ->
 def test_stored_json_lists_and_step_names() -> None:
     assert json_list('["fever", "pus"]') == ["fever", "pus"]
     assert json_list(None) == [] and json_list("not json") == [] and json_list('{"a": 1}') == []
-    assert step_label("day7") == "Day 7"
+    # Labels come from the kind's steps; a step a kind no longer has shows as stored.
+    kinds = cached_catalog(None)
+    assert kinds.step_label("microneedling", "day7") == "Day 7"
+    assert kinds.step_label("microneedling", "week2") == "week2"
+    assert kinds.step_label("no_such_kind", "day7") == "day7"
 
 
 @pytest.mark.parametrize(

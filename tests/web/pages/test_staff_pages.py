@@ -306,3 +306,47 @@ def test_every_form_on_every_page_carries_the_session_token(pages: Pages) -> Non
         assert response.status_code == 200, path
         tokens.add(csrf_of(response.text))
     assert len(tokens) == 1
+
+
+def test_every_kind_can_be_registered_and_its_days_come_from_its_steps(pages: Pages) -> None:
+    form = pages.client.get("/treatments/new").text
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]+)</option>', form)
+    kinds = [
+        (value, label)
+        for value, label in options
+        if value in {"microneedling", "chemical_peel", "dermal_filler", "ipl"}
+    ]
+    assert kinds == [
+        ("microneedling", "Microneedling (days 1, 3 and 7)"),
+        ("chemical_peel", "Chemical peel (days 1, 3 and 7)"),
+        ("dermal_filler", "Dermal filler (hyaluronic acid) (days 1, 3 and 14)"),
+        ("ipl", "IPL photofacial (days 1, 3 and 10)"),
+    ]
+    assert "Day 1, 3 and 7" not in form
+
+    response = pages.client.post(
+        "/treatments/new",
+        data={"csrf_token": pages.token(), **FORM, "kind": "dermal_filler"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = text_of(pages.client.get(response.headers["location"]).text)
+    assert "Dermal filler (hyaluronic acid) · performed" in page
+    for label, day in (
+        ("Day 1", "Thu 26 Nov 2026"),
+        ("Day 3", "Sat 28 Nov"),
+        ("Day 14", "Wed 09 Dec"),
+    ):
+        assert re.search(rf"{label} SMS {day}", page), (label, page)
+
+
+def test_an_unknown_kind_is_shown_by_its_field_with_the_known_ones(pages: Pages) -> None:
+    response = pages.client.post(
+        "/treatments/new", data={"csrf_token": pages.token(), **FORM, "kind": "botox"}
+    )
+    assert response.status_code == 400
+    assert re.search(
+        r'id="kind-error">Unknown treatment kind &#39;botox&#39; \(known: microneedling,',
+        response.text,
+    )
+    assert count(pages.engine, Treatment) == 0
