@@ -23,6 +23,7 @@ BENCHMARKS = (
     "scheduling_vs_jobstore",
     "webhook_load",
     "triage_speed",
+    "retention",
 )
 # These take --full for their largest sizes; the first three run theirs with no flag.
 TAKE_FULL = {"dispatch_vs_bare", "backlog_scale", "scheduling_vs_jobstore", "webhook_load"}

@@ -2,6 +2,7 @@
 
 from models.tables import (
     Alert,
+    ApiToken,
     AuditEvent,
     EarlyDeliveryReport,
     InboundMessage,
@@ -26,6 +27,7 @@ __all__ = [
     "OPEN_STATUSES",
     "Alert",
     "AlertStatus",
+    "ApiToken",
     "AuditEvent",
     "ChannelChoice",
     "EarlyDeliveryReport",

@@ -24,6 +24,7 @@ from models.vocabulary import (
     ChannelChoice,
     Language,
     OutboxStatus,
+    Role,
     TreatmentStatus,
 )
 
@@ -62,6 +63,9 @@ class Patient(PatientBase, table=True):
     consent_source: str = Field(default="in-clinic", max_length=50)
     consent_at: datetime = Field(sa_column=_ts())
     created_at: datetime = Field(sa_column=_ts())
+    # Set when the patient's data was erased (on request or by retention): the row stays, with
+    # placeholders, so that counts and statuses still add up.
+    erased_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class OptedOutAddress(SQLModel, table=True):
@@ -221,19 +225,53 @@ class StaffUser(SQLModel, table=True):
     session_epoch: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
+    role: str = Field(default=Role.FRONT_DESK, sa_column=Column(String(20), nullable=False))
+    # The practitioner this login is: with PRACTITIONER_SEES_OWN_ONLY, whose patients it sees.
+    practitioner_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("practitioner.id", name="fk_staff_user_practitioner"),
+            nullable=True,
+        ),
+    )
+
+
+class ApiToken(SQLModel, table=True):
+    """One integration's bearer token; only its SHA-256 is stored, the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    scope: str = Field(max_length=10)  # read | write
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    prefix: str = Field(max_length=16)  # the token's first characters, to recognise it in lists
+    created_at: datetime = Field(sa_column=_ts())
+    created_by: str = Field(max_length=320)
+    last_used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    revoked_by: str | None = Field(default=None, max_length=320)
 
 
 class AuditEvent(SQLModel, table=True):
     """Who saw or did what to which patient data, and when; append-only."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # The audit page filters by who and by patient.
+        Index("ix_audit_event_actor_at", "actor", "at"),
+        Index("ix_audit_event_target", "target"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_ts(index=True))
-    actor: str = Field(max_length=320)  # staff email, "api-token", "cli" or "system"
+    actor: str = Field(max_length=320)  # staff email, "token:NAME", "api-token", "cli", "system"
     action: str = Field(max_length=50)  # e.g. view_timeline, register, cancel, ack_alert
     target: str | None = Field(default=None, max_length=100)  # e.g. "patient:12"
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The patients a list showed, as ids ("3,7,12"): who saw whom, without their data.
+    shown: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class PageLog(SQLModel, table=True):

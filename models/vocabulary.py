@@ -68,6 +68,7 @@ class ErrorCode(StrEnum):
     RENDER = "render"  # the template could not be rendered for this patient
     UNEXPECTED = "unexpected"  # a channel raised something other than its DeliveryError
     DUPLICATE = "duplicate"  # the same message to the same address was already queued
+    ERASED = "erased"  # cancelled because the patient's data was erased; never revived
 
 
 class TriageLevel(StrEnum):
@@ -104,3 +105,18 @@ class AlertStatus(StrEnum):
     OPEN = "open"
     ESCALATED = "escalated"  # open, and the on-call contact was told
     ACKNOWLEDGED = "acknowledged"
+
+
+class Role(StrEnum):
+    """What a staff account may do; `scheduler.staff.roles` holds the table of permissions."""
+
+    ADMIN = "admin"
+    FRONT_DESK = "front-desk"
+    PRACTITIONER = "practitioner"
+
+
+class TokenScope(StrEnum):
+    """What an integration's API token may do: read lists and records, or also write."""
+
+    READ = "read"
+    WRITE = "write"

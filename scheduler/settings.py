@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     oncall_email: str = ""
     routine_auto_reply: bool = False
     staff_session_hours: float = Field(default=12.0, gt=0)
+    practitioner_sees_own_only: bool = False
+    retention_days: int = Field(default=730, ge=0)  # 0: never erase automatically
 
     # Security: what is trusted and what is not (docs/deploy.md, "Security model").
     email_require_auth: bool = True

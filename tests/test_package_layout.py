@@ -17,6 +17,7 @@ LAYERS = [
     "followups",
     "inbound",
     "staff",
+    "privacy",
     "ops",
     "web",
     "service",

@@ -1,4 +1,5 @@
-"""The administrative `aftercare` commands: practitioners, the audit log, `check`; staff logins."""
+"""The administrative `aftercare` commands: practitioners, the audit log, `check`; staff logins,
+API tokens, a patient's export and erasure, retention."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import typer
 
 from models.db import session_scope
 from scheduler.cli.common import console, database, fail, load_settings
+from scheduler.cli.privacy import patient_app, retention_app
 from scheduler.cli.staff import staff_app
+from scheduler.cli.tokens import token_app
 from scheduler.clock import system_clock
 from scheduler.settings import Settings
 
@@ -85,4 +88,7 @@ def register(app: typer.Typer) -> None:
     app.command()(check)
     app.command("audit")(audit_log)
     app.add_typer(staff_app, name="staff")
+    app.add_typer(token_app, name="token")
     app.add_typer(practitioner_app, name="practitioner")
+    app.add_typer(patient_app, name="patient")
+    app.add_typer(retention_app, name="retention")

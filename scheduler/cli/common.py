@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import datetime
 from typing import NoReturn
@@ -47,3 +48,11 @@ def parse_moment(value: str, settings: Settings) -> datetime:
     except ValueError:
         fail(f"{value!r} is not an ISO 8601 date-time (e.g. 2026-11-25T14:30)")
     return moment if moment.tzinfo else moment.replace(tzinfo=settings.zone)
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a command run here: 'cli:<system user>'."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no user name in this environment (some containers)
+        return "cli"

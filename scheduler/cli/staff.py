@@ -1,4 +1,4 @@
-"""`aftercare staff`: create, list, reset, stop and sign out the logins of the staff pages."""
+"""`aftercare staff`: create, list, give a role to, reset, stop and sign out staff logins."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from models.db import session_scope
 from models.tables import StaffUser
+from models.vocabulary import Role
 from scheduler.cli.common import console, database, fail, load_settings
 from scheduler.clock import system_clock
 from scheduler.staff import audit
@@ -21,7 +22,46 @@ EmailArg = Annotated[str, typer.Argument(help="The account's login email.")]
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
+RoleOption = Annotated[
+    str,
+    typer.Option(
+        "--role",
+        help="admin (everything, accounts, tokens, audit, export, erasure), front-desk, or "
+        "practitioner (front desk plus acknowledging alerts).",
+    ),
+]
+PractitionerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--practitioner",
+        help="The practitioner this login is (their name as registered): with "
+        "PRACTITIONER_SEES_OWN_ONLY=true it sees only their patients.",
+    ),
+]
 ACTOR = "cli"  # who the audit log names for changes made at the command line
+
+
+def _practitioner_id(session: Session, name: str | None) -> int | None:
+    from scheduler.followups.practitioners import find_practitioner
+    from scheduler.staff.accounts import StaffError
+
+    if name is None:
+        return None
+    found = find_practitioner(session, name)
+    if found is None:
+        raise StaffError(
+            f"practitioner: no practitioner named {name!r} (aftercare practitioner add)"
+        )
+    return found.id
+
+
+def _role(value: str) -> Role:
+    from scheduler.staff.roles import parse_role
+
+    try:
+        return parse_role(value)
+    except ValueError as exc:
+        fail(f"role: {exc}")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -30,7 +70,9 @@ def _read_password(from_stdin: bool) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-def _change(action: str, change: Callable[[Session], StaffUser]) -> StaffUser:
+def _change(
+    action: str, change: Callable[[Session], StaffUser], detail: str | None = None
+) -> StaffUser:
     """Run one account change and its audit event in one transaction; errors exit 1."""
     from scheduler.staff.accounts import StaffError
 
@@ -39,7 +81,14 @@ def _change(action: str, change: Callable[[Session], StaffUser]) -> StaffUser:
         with session_scope(database(settings)) as session:
             staff = change(session)
             target = f"staff:{staff.id}"
-            audit.record(session, actor=ACTOR, action=action, target=target, now=system_clock())
+            audit.record(
+                session,
+                actor=ACTOR,
+                action=action,
+                target=target,
+                detail=detail,
+                now=system_clock(),
+            )
     except StaffError as exc:
         fail(str(exc))
     return staff
@@ -49,15 +98,44 @@ def _change(action: str, change: Callable[[Session], StaffUser]) -> StaffUser:
 def staff_add(
     email: EmailArg,
     name: Annotated[str, typer.Option(help="Name shown in the pages and the audit log.")] = "",
+    role: RoleOption = Role.FRONT_DESK.value,
+    practitioner: PractitionerOption = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a staff login (asks for the password twice unless --password-stdin)."""
     from scheduler.staff.accounts import add_staff
 
+    chosen = _role(role)
     password = _read_password(password_stdin)
     now = system_clock()
-    staff = _change("staff_add", lambda s: add_staff(s, email, password, name=name, now=now))
-    console.print(f"Staff account {staff.id} created for {staff.email}.")
+
+    def create(session: Session) -> StaffUser:
+        linked = _practitioner_id(session, practitioner)
+        return add_staff(
+            session, email, password, name=name, role=chosen, practitioner_id=linked, now=now
+        )
+
+    staff = _change("staff_add", create, detail=f"role {chosen}")
+    console.print(f"Staff account {staff.id} created for {staff.email} ({chosen}).")
+
+
+@staff_app.command("role")
+def staff_role(
+    email: EmailArg,
+    role: Annotated[str, typer.Argument(help="admin, front-desk or practitioner.")],
+    practitioner: PractitionerOption = None,
+) -> None:
+    """Give an account another role (and link it to a practitioner, or unlink it)."""
+    from scheduler.staff.accounts import set_role
+
+    chosen = _role(role)
+
+    def change(session: Session) -> StaffUser:
+        linked = _practitioner_id(session, practitioner)
+        return set_role(session, email, chosen, practitioner_id=linked)
+
+    staff = _change("staff_role", change, detail=f"role {chosen}")
+    console.print(f"{staff.email} is now {chosen}.")
 
 
 @staff_app.command("list")
@@ -77,7 +155,10 @@ def staff_list() -> None:
         if staff.locked_until is not None and staff.locked_until > system_clock():
             state += f", locked until {local(staff.locked_until, settings.zone)}"
         name = staff.name or "-"
-        typer.echo(f"{staff.id:>4}  {staff.email:<32} {name:<24} {state}; last sign-in {last}")
+        typer.echo(
+            f"{staff.id:>4}  {staff.email:<32} {name:<24} {staff.role:<13} {state}; "
+            f"last sign-in {last}"
+        )
 
 
 @staff_app.command("password")

@@ -169,18 +169,22 @@ def check_public_url(settings: Settings) -> CheckResult:
 
 
 def check_api_token(settings: Settings) -> CheckResult:
+    """API_TOKEN still works, as one admin token shared by every integration: a warning, and
+    a failure in production when it is too short to be a secret."""
     name = "API_TOKEN"
     length = len(settings.api_token.get_secret_value())
-    advice = f"at least {MIN_API_TOKEN} random characters (e.g. `openssl rand -hex 32`)"
-    if settings.environment == "production":
-        if length < MIN_API_TOKEN:
-            return fail(name, f"{'too short' if length else 'not set'}: use {advice}")
-        return ok(name, f"set ({length} characters)")
     if not length:
-        return ok(name, "not set (required in production)")
+        return ok(name, "not set: integrations use their own tokens (aftercare token add)")
+    legacy = (
+        f"set ({length} characters): a legacy token with an admin's rights for every "
+        "integration at once; give each integration its own (aftercare token add NAME "
+        "--scope read|write), then empty API_TOKEN"
+    )
     if length < MIN_API_TOKEN:
-        return warn(name, f"only {length} characters; production requires {advice}")
-    return ok(name, f"set ({length} characters)")
+        advice = f"at least {MIN_API_TOKEN} random characters (e.g. `openssl rand -hex 32`)"
+        short = f"only {length} characters; {advice}, or better: {legacy}"
+        return fail(name, short) if settings.environment == "production" else warn(name, short)
+    return warn(name, legacy)
 
 
 def check_database(settings: Settings) -> CheckResult:

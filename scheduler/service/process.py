@@ -23,6 +23,7 @@ from scheduler.ops.metrics import Metrics
 from scheduler.ops.runtime import ServiceState, describe_db_error, open_database
 from scheduler.ops.startup import checked_renderer
 from scheduler.outbound.dispatch import Dispatcher
+from scheduler.privacy.retention import add_retention_job
 from scheduler.settings import Settings
 from scheduler.web.app import create_app
 
@@ -116,6 +117,7 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     # by the request that stores it, and retried by the job if that page fails.
     notifier = AlertNotifier(engine, settings, channels)
     add_reply_jobs(scheduler, engine, settings, channels, clock, notifier)
+    add_retention_job(scheduler, engine, settings, clock)
 
     def start() -> None:
         # What startup built (libraries, mappers, routes) lives as long as the process. Frozen,

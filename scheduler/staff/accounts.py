@@ -1,7 +1,8 @@
-"""Staff accounts: Argon2id password hashes, login checks, lockouts, and ending sessions."""
+"""Staff accounts: Argon2id password hashes, login checks, lockouts, roles, ending sessions."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,8 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, case, literal, or_, update
 from sqlmodel import Session, col, func, select
 
-from models.tables import StaffUser
+from models.tables import Practitioner, StaffUser
 from models.types import UTCDateTime
+from models.vocabulary import Role
 from scheduler.contacts import normalize_email
 from scheduler.staff import login_throttle
 from scheduler.text_input import control_character_problem
@@ -59,6 +61,11 @@ def check_new_password(password: str) -> None:
         raise StaffError("password: no spaces at the start or end")
 
 
+def temporary_password() -> str:
+    """A password an admin hands over once (16 URL-safe characters, 96 random bits)."""
+    return secrets.token_urlsafe(12)
+
+
 def lockout_for(failures: int) -> timedelta | None:
     """How long the account waits after `failures` consecutive failures: 2^n s, at most 15 min."""
     if failures < FREE_FAILURES:
@@ -74,9 +81,19 @@ def find_staff(session: Session, email: str) -> StaffUser | None:
 
 
 def add_staff(
-    session: Session, email: str, password: str, *, name: str = "", now: datetime
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    name: str = "",
+    role: Role = Role.FRONT_DESK,
+    practitioner_id: int | None = None,
+    now: datetime,
 ) -> StaffUser:
-    """Create an account (no commit); the email must be new and the password long enough."""
+    """Create an account (no commit); the email must be new and the password long enough.
+
+    The least powerful role unless another is named: admin is a choice, never a default.
+    """
     try:
         address = normalize_email(email).lower()
     except ValueError as exc:
@@ -84,11 +101,63 @@ def add_staff(
     check_new_password(password)
     if find_staff(session, address) is not None:
         raise StaffError(f"email: {address} already has an account")
+    _check_practitioner(session, practitioner_id)
     staff = StaffUser(
-        email=address, name=name.strip(), password_hash=hash_password(password), created_at=now
+        email=address,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        created_at=now,
+        role=Role(role),
+        practitioner_id=practitioner_id,
     )
     session.add(staff)
     session.flush()
+    return staff
+
+
+def _check_practitioner(session: Session, practitioner_id: int | None) -> None:
+    if practitioner_id is not None and session.get(Practitioner, practitioner_id) is None:
+        raise StaffError(f"practitioner: no practitioner with id {practitioner_id}")
+
+
+def _other_active_admins(session: Session, staff: StaffUser) -> int:
+    query = (
+        select(func.count())
+        .select_from(StaffUser)
+        .where(
+            col(StaffUser.role) == Role.ADMIN,
+            col(StaffUser.active).is_(True),
+            col(StaffUser.id) != staff.id,
+        )
+    )
+    return int(session.exec(query).one())
+
+
+def _keep_an_admin(session: Session, staff: StaffUser, change: str) -> None:
+    """Refuse a change that would leave no active admin (nobody could manage accounts)."""
+    if staff.role == Role.ADMIN and staff.active and _other_active_admins(session, staff) == 0:
+        raise StaffError(f"{change}: {staff.email} is the last active admin; make another first")
+
+
+def set_role(
+    session: Session, email: str, role: Role, *, practitioner_id: int | None = None
+) -> StaffUser:
+    """A new role, and the practitioner the account is (no commit); the last admin stays one."""
+    staff = require_staff(session, email)
+    if role != Role.ADMIN:
+        _keep_an_admin(session, staff, "role")
+    _check_practitioner(session, practitioner_id)
+    staff.role = Role(role)
+    staff.practitioner_id = practitioner_id
+    session.add(staff)
+    return staff
+
+
+def get_staff(session: Session, staff_id: int) -> StaffUser:
+    """The account with this id, or StaffError."""
+    staff = session.get(StaffUser, staff_id)
+    if staff is None:
+        raise StaffError(f"account: no staff account with id {staff_id}")
     return staff
 
 
@@ -124,6 +193,8 @@ def set_password(session: Session, email: str, password: str) -> StaffUser:
 def set_active(session: Session, email: str, *, active: bool) -> StaffUser:
     """Let an account sign in again, or stop it (no commit); stopping ends its sessions."""
     staff = require_staff(session, email)
+    if not active:
+        _keep_an_admin(session, staff, "deactivate")
     staff.active = active
     if not active:
         end_sessions(session, staff)

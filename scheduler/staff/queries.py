@@ -24,6 +24,7 @@ from models import (
 )
 from models.vocabulary import LEVELS_LOUDEST_FIRST, OutboxStatus
 from scheduler.outbound.outbox import MessageRow, outbox_join, status_in
+from scheduler.staff.scope import EVERYONE, Scope, visible
 from scheduler.text_input import clean_line
 
 T = TypeVar("T")
@@ -129,12 +130,16 @@ def _folded_name(session: Session) -> ColumnElement[str]:
     return func.lower(expression)
 
 
-def search_patients(session: Session, q: str, *, limit: int = 20) -> list[Patient]:
+def search_patients(
+    session: Session, q: str, *, limit: int = 20, scope: Scope = EVERYONE
+) -> list[Patient]:
     """Patients whose name contains `q` (ignoring case and accents) or whose phone has its digits.
 
     An empty `q` lists the most recently added patients.
     """
     query = select(Patient)
+    if not scope.everyone:
+        query = query.where(visible(col(Patient.id), scope))
     # PostgreSQL refuses NUL in a query; no name or number holds control characters anyway.
     text = clean_line(q, max_chars=200)
     if not text:
@@ -175,6 +180,7 @@ class TreatmentFilter:
     practitioner_id: int | None = None
     performed_from: datetime | None = None  # inclusive
     performed_to: datetime | None = None  # exclusive
+    scope: Scope = EVERYONE
 
 
 def treatment_rows() -> Select[Treatment, Patient, Practitioner]:
@@ -204,6 +210,8 @@ def list_treatments(
         query = query.where(col(Treatment.performed_at) >= filters.performed_from)
     if filters.performed_to is not None:
         query = query.where(col(Treatment.performed_at) < filters.performed_to)
+    if not filters.scope.everyone:
+        query = query.where(visible(col(Treatment.patient_id), filters.scope))
     query = query.order_by(col(Treatment.performed_at).desc(), col(Treatment.id).desc())
     rows, total = paginate(session, query, page)
     return Page([TreatmentRow(t, p, pr) for t, p, pr in rows], total, page.page, page.per_page)
@@ -235,6 +243,7 @@ class MessageFilter:
     due_from: datetime | None = None  # inclusive
     due_to: datetime | None = None  # exclusive
     ready_at: datetime | None = None  # only pending rows ready to go at this instant
+    scope: Scope = EVERYONE
 
 
 def message_query(filters: MessageFilter) -> Select[OutboundMessage, Treatment, Patient]:
@@ -258,6 +267,8 @@ def message_query(filters: MessageFilter) -> Select[OutboundMessage, Treatment, 
             col(OutboundMessage.status) == OutboxStatus.PENDING,
             col(OutboundMessage.next_attempt_at) <= filters.ready_at,
         )
+    if not filters.scope.everyone:
+        query = query.where(visible(col(Treatment.patient_id), filters.scope))
     return query
 
 
@@ -292,6 +303,7 @@ class ReplyFilter:
     patient_id: int | None = None
     practitioner_id: int | None = None
     loudest_first: bool = False  # urgent, then concern, then routine; newest first within
+    scope: Scope = EVERYONE
 
 
 def list_replies(
@@ -318,6 +330,8 @@ def list_replies(
         query = query.where(col(InboundMessage.patient_id) == filters.patient_id)
     if filters.practitioner_id is not None:
         query = query.where(col(Treatment.practitioner_id) == filters.practitioner_id)
+    if not filters.scope.everyone:
+        query = query.where(visible(col(InboundMessage.patient_id), filters.scope))
     newest = (col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc())
     if filters.loudest_first:
         level = case(LEVEL_RANK, value=col(InboundMessage.level), else_=len(LEVEL_RANK))
@@ -342,6 +356,7 @@ class AlertFilter:
     levels: Sequence[str] = ()
     statuses: Sequence[str] = ()
     practitioner_id: int | None = None
+    scope: Scope = EVERYONE
 
 
 def _alert_rows() -> Select[Alert, InboundMessage, Patient, Practitioner]:
@@ -373,6 +388,8 @@ def list_alerts(
         query = query.where(col(Alert.status).in_(list(filters.statuses)))
     if filters.practitioner_id is not None:
         query = query.where(col(Alert.practitioner_id) == filters.practitioner_id)
+    if not filters.scope.everyone:
+        query = query.where(visible(col(Alert.patient_id), filters.scope))
     unacknowledged = case((col(Alert.status).in_(list(UNACKNOWLEDGED)), 0), else_=1)
     level = case(LEVEL_RANK, value=col(Alert.level), else_=len(LEVEL_RANK))
     query = query.order_by(

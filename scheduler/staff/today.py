@@ -25,6 +25,7 @@ from scheduler.staff.queries import (
     message_query,
     paginate,
 )
+from scheduler.staff.scope import EVERYONE, Scope
 
 FAILED_STATUSES = (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)
 
@@ -58,6 +59,7 @@ def today(
     *,
     limit: int = 50,
     failed_within: timedelta = timedelta(days=7),
+    scope: Scope = EVERYONE,
 ) -> Today:
     """Unacknowledged alerts, unhandled replies, recent failures, and the local day's messages.
 
@@ -66,10 +68,12 @@ def today(
     """
     start, end = local_day_bounds(now, zone)
     page = PageRequest(1, limit)
-    alerts = list_alerts(session, AlertFilter(statuses=UNACKNOWLEDGED), page=page)
-    replies = list_replies(session, ReplyFilter(handled=False, loudest_first=True), page=page)
+    alerts = list_alerts(session, AlertFilter(statuses=UNACKNOWLEDGED, scope=scope), page=page)
+    replies = list_replies(
+        session, ReplyFilter(handled=False, loudest_first=True, scope=scope), page=page
+    )
     failed_query = (
-        message_query(MessageFilter(statuses=FAILED_STATUSES))
+        message_query(MessageFilter(statuses=FAILED_STATUSES, scope=scope))
         .where(
             col(Treatment.status) == TreatmentStatus.ACTIVE,
             ~row_opted_out(),
@@ -80,7 +84,7 @@ def today(
     failed_rows, failed_total = paginate(session, failed_query, page)
     failed = Page([MessageRow(m, t, p) for m, t, p in failed_rows], failed_total, 1, limit)
     due_query = (
-        message_query(MessageFilter(due_from=start, due_to=end))
+        message_query(MessageFilter(due_from=start, due_to=end, scope=scope))
         .where(col(OutboundMessage.status) != OutboxStatus.CANCELLED)
         .order_by(col(OutboundMessage.due_at), col(OutboundMessage.id))
     )

@@ -15,9 +15,11 @@ from scheduler.ops.metrics import Metrics
 from scheduler.ops.runtime import ServiceState
 from scheduler.settings import Settings
 from scheduler.web import error_pages, health, metrics_endpoint, twilio_webhooks, unsubscribe_page
+from scheduler.web.access import unguarded_routes
 from scheduler.web.api import router as api
 from scheduler.web.body_limit import BodyLimitMiddleware
 from scheduler.web.pages import router as staff_pages
+from scheduler.web.pages.access import PUBLIC_PAGES
 from scheduler.web.request_id import RequestIdMiddleware
 
 Hook = Callable[[], None]
@@ -77,4 +79,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(staff_pages.router)
     app.mount(staff_pages.STATIC_PATH, staff_pages.static_files(), name="static")
+    # A staff page or API route that names no permission would be open to every login.
+    unguarded = unguarded_routes([*api.router.routes, *staff_pages.router.routes], PUBLIC_PAGES)
+    if unguarded:
+        raise RuntimeError(f"routes without an access rule: {', '.join(unguarded)}")
     return app

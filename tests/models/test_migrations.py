@@ -36,7 +36,7 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         command.downgrade(config, "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0008"
+    assert current_revision(engine) == head_revision() == "0009"
     engine.dispose()
 
 
@@ -144,3 +144,26 @@ def test_practitioners_from_0007_upgrade_paged_in_english(database_url: str) -> 
         row = connection.execute(text("SELECT name, phone, language FROM practitioner")).one()
     engine.dispose()
     assert tuple(row) == ("Dr Anne Roy", "+16135550177", "en")
+
+
+def test_existing_staff_accounts_become_admins_in_0009(database_url: str) -> None:
+    """Nobody loses access when roles arrive; a new account must still name its role."""
+    engine = engine_at_revision(database_url, "0008")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO staff_user (id, email, name, password_hash, active, failed_logins, "
+                "created_at, session_epoch) VALUES (1, 'nadia@clinic.example', 'Nadia', "
+                "'$argon2id$x', :yes, 0, '2026-11-20 15:00:00+00:00', 2)"
+            ),
+            {"yes": True},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT role, practitioner_id, session_epoch FROM staff_user")
+        ).one()
+        audit_columns = connection.execute(text("SELECT shown FROM audit_event")).all()
+    engine.dispose()
+    assert tuple(row) == ("admin", None, 2)
+    assert audit_columns == []

@@ -42,7 +42,6 @@ PRODUCTION: dict[str, Any] = {
     "environment": "production",
     "secret_key": "a-real-secret-3f9c2e71b4d8a605",
     "public_base_url": "https://aftercare.clinic.example",
-    "api_token": "t" * 32,
 }
 
 
@@ -100,11 +99,12 @@ def test_public_base_url(tmp_path: Path, url: str, environment: str, level: str)
 @pytest.mark.parametrize(
     ("token", "environment", "level"),
     [
-        ("", "production", "FAIL"),
+        ("", "production", "ok"),  # integrations have tokens of their own
         ("x" * 31, "production", "FAIL"),
-        ("x" * 32, "production", "ok"),
+        ("x" * 32, "production", "warn"),  # the legacy admin token: still works, say so
         ("", "development", "ok"),
         ("short", "development", "warn"),
+        ("x" * 32, "development", "warn"),
     ],
 )
 def test_api_token_length(tmp_path: Path, token: str, environment: str, level: str) -> None:
@@ -112,6 +112,12 @@ def test_api_token_length(tmp_path: Path, token: str, environment: str, level: s
     result = check_api_token(settings_with(tmp_path, **overrides))
     assert result.level == level
     assert not token or token not in result.detail  # the token itself is never printed
+
+
+def test_the_legacy_token_warning_says_what_to_do(tmp_path: Path) -> None:
+    result = check_api_token(settings_with(tmp_path, api_token="x" * 40))
+    assert result.level == "warn"
+    assert "legacy" in result.detail and "aftercare token add NAME --scope" in result.detail
 
 
 def test_placeholder_secret_key_warns_in_development(tmp_path: Path) -> None:

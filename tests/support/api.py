@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import AuditEvent
 from models.db import session_scope
+from models.vocabulary import Role
 from scheduler.settings import Settings
 from scheduler.staff.accounts import add_staff
 from scheduler.web.session import encode, login_session
@@ -24,11 +25,26 @@ def audit_rows(engine: Engine) -> list[AuditEvent]:
 
 
 def staff_cookie(
-    engine: Engine, settings: Settings, *, now: datetime, active: bool = True
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime,
+    active: bool = True,
+    role: Role = Role.ADMIN,
+    email: str = STAFF_EMAIL,
+    practitioner_id: int | None = None,
 ) -> tuple[str, str]:
     """A staff account and the (cookie value, CSRF token) of its fresh login."""
     with session_scope(engine) as s:
-        staff = add_staff(s, STAFF_EMAIL, "correct horse battery", name="Front Desk", now=now)
+        staff = add_staff(
+            s,
+            email,
+            "correct horse battery",
+            name="Front Desk",
+            role=role,
+            practitioner_id=practitioner_id,
+            now=now,
+        )
         staff.active = active
         s.add(staff)
         data = login_session(staff, now=now)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from models import AuditEvent, StaffUser
 from models.db import session_scope
+from models.vocabulary import Role
 from scheduler.clock import SimulatedClock
 from scheduler.settings import Settings
 from scheduler.staff.accounts import add_staff
@@ -37,9 +38,12 @@ def csrf_of(html: str) -> str:
     return str(tokens[0])
 
 
-def create_staff(engine: Engine, email: str = EMAIL, password: str = PASSWORD) -> StaffUser:
+def create_staff(
+    engine: Engine, email: str = EMAIL, password: str = PASSWORD, *, role: Role = Role.ADMIN
+) -> StaffUser:
+    """An account (an admin unless told: these tests exercise every page)."""
     with session_scope(engine) as session:
-        return add_staff(session, email, password, name="Nadia Roy", now=START)
+        return add_staff(session, email, password, name="Nadia Roy", role=role, now=START)
 
 
 def audit_events(engine: Engine, action: str | None = None) -> list[AuditEvent]:
@@ -85,9 +89,9 @@ def pages_for(settings: Settings, engine: Engine) -> Iterator[Pages]:
 
 
 @contextmanager
-def signed_in(settings: Settings, engine: Engine) -> Iterator[Pages]:
+def signed_in(settings: Settings, engine: Engine, *, role: Role = Role.ADMIN) -> Iterator[Pages]:
     """`pages_for`, with a staff account created and signed in."""
-    create_staff(engine)
+    create_staff(engine, role=role)
     with pages_for(settings, engine) as found:
         assert found.login().status_code == 303
         yield found

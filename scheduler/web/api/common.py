@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, NoReturn
+from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,5 +72,33 @@ def audit_call(
         target=target,
         detail=detail if detail is not None else (request.url.query or None),
         now=now,
+    )
+    db.commit()
+
+
+def audit_list(
+    db: Session,
+    request: Request,
+    *,
+    actor: str,
+    action: str,
+    shown: Iterable[int | None],
+    now: datetime,
+    target: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Record a list call with the patients it returned (ids only) and commit.
+
+    The detail keeps the filters, never a search text (`q`).
+    """
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "q"]
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail if detail is not None else (urlencode(kept) or None),
+        now=now,
+        shown=shown,
     )
     db.commit()

@@ -11,8 +11,16 @@ from models.vocabulary import Medium, OutboxStatus
 from scheduler.outbound.outbox import MessageNotFound, resend_message
 from scheduler.staff import audit, queries
 from scheduler.web.api import models as m
-from scheduler.web.api.auth import ActorDep, api_router
-from scheduler.web.api.common import FilterId, PageDep, RowId, audit_call, aware, not_found
+from scheduler.web.api.auth import Contact, Reader, api_router
+from scheduler.web.api.common import (
+    FilterId,
+    PageDep,
+    RowId,
+    audit_call,
+    audit_list,
+    aware,
+    not_found,
+)
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 
 router = api_router()
@@ -24,7 +32,7 @@ def list_messages(
     db: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    actor: ActorDep,
+    caller: Reader,
     page: PageDep,
     status: Annotated[list[OutboxStatus] | None, Query(description="repeatable")] = None,
     channel: Medium | None = None,
@@ -41,16 +49,24 @@ def list_messages(
         patient_id=patient_id,
         due_from=aware(due_from, settings),
         due_to=aware(due_to, settings),
+        scope=caller.scope,
     )
     found = queries.list_messages(db, filters, page=page)
-    target = audit.patient_target(patient_id)
-    audit_call(db, request, actor=actor, action="list_messages", target=target, now=clock())
+    audit_list(
+        db,
+        request,
+        actor=caller.actor,
+        action="list_messages",
+        target=audit.patient_target(patient_id),
+        shown=[row.patient.id for row in found.items],
+        now=clock(),
+    )
     return m.page_of(found, m.message_item)
 
 
 @router.post("/messages/{message_id}/resend", tags=["messages"], responses={404: {}, 409: {}})
 def resend(
-    message_id: RowId, request: Request, db: SessionDep, clock: ClockDep, actor: ActorDep
+    message_id: RowId, request: Request, db: SessionDep, clock: ClockDep, caller: Contact
 ) -> m.MessagePublic:
     """Queue a failed, undelivered or expired message again, due now."""
     now = clock()
@@ -67,7 +83,7 @@ def resend(
     audit_call(
         db,
         request,
-        actor=actor,
+        actor=caller.actor,
         action="resend",
         target=audit.patient_target(found.patient.id),
         detail=f"message:{message_id}",

@@ -7,8 +7,8 @@ from fastapi import Request
 from models.vocabulary import TriageLevel
 from scheduler.staff import audit, queries
 from scheduler.web.api import models as m
-from scheduler.web.api.auth import ActorDep, api_router
-from scheduler.web.api.common import FilterId, PageDep, audit_call
+from scheduler.web.api.auth import Reader, api_router
+from scheduler.web.api.common import FilterId, PageDep, audit_list
 from scheduler.web.deps import ClockDep, SessionDep
 
 router = api_router()
@@ -19,7 +19,7 @@ def list_replies(
     request: Request,
     db: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    caller: Reader,
     page: PageDep,
     level: TriageLevel | None = None,
     handled: bool | None = None,
@@ -28,9 +28,20 @@ def list_replies(
 ) -> m.Page[m.ReplyPublic]:
     """Patient replies, newest first."""
     filters = queries.ReplyFilter(
-        level=level, handled=handled, patient_id=patient_id, practitioner_id=practitioner_id
+        level=level,
+        handled=handled,
+        patient_id=patient_id,
+        practitioner_id=practitioner_id,
+        scope=caller.scope,
     )
     found = queries.list_replies(db, filters, page=page)
-    target = audit.patient_target(patient_id)
-    audit_call(db, request, actor=actor, action="list_replies", target=target, now=clock())
+    audit_list(
+        db,
+        request,
+        actor=caller.actor,
+        action="list_replies",
+        target=audit.patient_target(patient_id),
+        shown=[row.reply.patient_id for row in found.items],
+        now=clock(),
+    )
     return m.page_of(found, m.reply_public)

@@ -15,8 +15,16 @@ from scheduler.outbound.optout import opted_out_by_patient, opted_out_media
 from scheduler.outbound.staff_messages import StaffMessageError, queue_staff_message
 from scheduler.staff import audit, queries
 from scheduler.web.api import models as m
-from scheduler.web.api.auth import ActorDep, api_router
-from scheduler.web.api.common import FilterId, PageDep, RowId, audit_call, aware, not_found
+from scheduler.web.api.auth import Contact, Reader, Registrar, api_router
+from scheduler.web.api.common import (
+    FilterId,
+    PageDep,
+    RowId,
+    audit_call,
+    audit_list,
+    aware,
+    not_found,
+)
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 
 router = api_router()
@@ -46,7 +54,7 @@ def create_treatment(
     db: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    actor: ActorDep,
+    caller: Registrar,
 ) -> m.TreatmentCreated:
     """Register a treatment (creating or updating its patient) and schedule its messages."""
     now = clock()
@@ -59,7 +67,7 @@ def create_treatment(
     audit_call(
         db,
         request,
-        actor=actor,
+        actor=caller.actor,
         action="register",
         target=audit.patient_target(done.patient.id),
         detail=f"treatment:{treatment_id}",
@@ -78,7 +86,7 @@ def list_treatments(
     db: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    actor: ActorDep,
+    caller: Reader,
     page: PageDep,
     status: TreatmentStatus | None = None,
     patient_id: FilterId = None,
@@ -93,17 +101,25 @@ def list_treatments(
         practitioner_id=practitioner_id,
         performed_from=aware(performed_from, settings),
         performed_to=aware(performed_to, settings),
+        scope=caller.scope,
     )
     found = queries.list_treatments(db, filters, page=page)
-    target = audit.patient_target(patient_id)
-    audit_call(db, request, actor=actor, action="list_treatments", target=target, now=clock())
+    audit_list(
+        db,
+        request,
+        actor=caller.actor,
+        action="list_treatments",
+        target=audit.patient_target(patient_id),
+        shown=[row.patient.id for row in found.items],
+        now=clock(),
+    )
     blocked = opted_out_by_patient(db, [row.patient for row in found.items])
     return m.page_of(found, lambda row: m.treatment_item(row, blocked.get(row.patient.id or 0, ())))
 
 
 @router.get("/treatments/{treatment_id}", tags=["treatments"], responses={404: {}})
 def get_treatment(
-    treatment_id: RowId, request: Request, db: SessionDep, clock: ClockDep, actor: ActorDep
+    treatment_id: RowId, request: Request, db: SessionDep, clock: ClockDep, caller: Reader
 ) -> m.TreatmentDetailPublic:
     """A treatment with its patient, practitioner and every scheduled message."""
     found = queries.treatment_detail(db, treatment_id)
@@ -112,7 +128,7 @@ def get_treatment(
     audit_call(
         db,
         request,
-        actor=actor,
+        actor=caller.actor,
         action="view_treatment",
         target=audit.patient_target(found.patient.id),
         detail=f"treatment:{treatment_id}",
@@ -126,7 +142,7 @@ def get_treatment(
 
 @router.post("/treatments/{treatment_id}/cancel", tags=["treatments"], responses={404: {}})
 def cancel(
-    treatment_id: RowId, request: Request, db: SessionDep, clock: ClockDep, actor: ActorDep
+    treatment_id: RowId, request: Request, db: SessionDep, clock: ClockDep, caller: Registrar
 ) -> m.CancelResult:
     """Cancel a treatment: its pending messages will not go out. Cancelling twice is harmless."""
     now = clock()
@@ -140,7 +156,7 @@ def cancel(
     audit_call(
         db,
         request,
-        actor=actor,
+        actor=caller.actor,
         action="cancel",
         target=audit.patient_target(found.patient.id),
         detail=f"treatment:{treatment_id}; {stopped} message(s) stopped",
@@ -157,13 +173,22 @@ def search_patients(
     request: Request,
     db: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    caller: Reader,
     q: Annotated[str, Query(max_length=200, description="Part of a name, or phone digits")] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[m.PatientPublic]:
     """Patients by name (ignoring case and accents) or phone digits; newest first without q."""
-    found = queries.search_patients(db, q, limit=limit)
-    audit_call(db, request, actor=actor, action="search_patients", target=None, now=clock())
+    found = queries.search_patients(db, q, limit=limit, scope=caller.scope)
+    audit_list(
+        db,
+        request,
+        actor=caller.actor,
+        action="search_patients",
+        # What was searched for is patient data: the log keeps only how many were found.
+        detail=audit.search_detail(len(found)) if q.strip() else None,
+        shown=[p.id for p in found],
+        now=clock(),
+    )
     blocked = opted_out_by_patient(db, found)
     return [m.patient_public(p, blocked.get(p.id or 0, ())) for p in found]
 
@@ -180,7 +205,7 @@ def write_to_patient(
     request: Request,
     db: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    caller: Contact,
 ) -> m.MessagePublic:
     """Queue a message staff wrote to the patient (same outbox, rate limit and opt-outs)."""
     now = clock()
@@ -190,7 +215,7 @@ def write_to_patient(
             patient_id,
             body.text,
             body.channel,
-            sent_by=actor,
+            sent_by=caller.actor,
             now=now,
             reply_to_id=body.reply_to_id,
         )
@@ -203,7 +228,7 @@ def write_to_patient(
     audit_call(
         db,
         request,
-        actor=actor,
+        actor=caller.actor,
         action="staff_message",
         target=audit.patient_target(patient_id),
         detail=f"message:{message.id} by {body.channel}",

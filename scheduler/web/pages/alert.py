@@ -11,7 +11,8 @@ from scheduler.staff.queries import alert_row
 from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
-from scheduler.web.pages.rendering import StaffDep, render, see_other
+from scheduler.web.pages.access import Acknowledger, Viewer
+from scheduler.web.pages.rendering import render, see_other
 
 router = APIRouter()
 
@@ -20,7 +21,7 @@ router = APIRouter()
 def alert_page(
     request: Request,
     alert_id: RowId,
-    staff: StaffDep,
+    staff: Viewer,
     db: SessionDep,
     clock: ClockDep,
     done: str | None = None,
@@ -49,7 +50,7 @@ def alert_page(
 
 @router.post("/alerts/{alert_id}/ack")
 def acknowledge(
-    alert_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    alert_id: RowId, staff: Acknowledger, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     found = alert_row(db, alert_id)
     if found is None:

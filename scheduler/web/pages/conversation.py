@@ -8,11 +8,13 @@ from fastapi.responses import HTMLResponse
 from scheduler.inbound.reply_moves import MoveError, move_reply
 from scheduler.outbound.staff_messages import StaffMessageError, queue_staff_message
 from scheduler.staff import audit
+from scheduler.web.access import check_scope
 from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.pages.access import Contact, staff_scope
 from scheduler.web.pages.patient import timeline_response
-from scheduler.web.pages.rendering import StaffDep, see_other
+from scheduler.web.pages.rendering import see_other
 
 router = APIRouter()
 
@@ -21,7 +23,7 @@ router = APIRouter()
 def write_to_patient(
     request: Request,
     patient_id: RowId,
-    staff: StaffDep,
+    staff: Contact,
     form: CsrfForm,
     db: SessionDep,
     clock: ClockDep,
@@ -64,11 +66,19 @@ def write_to_patient(
 
 @router.post("/replies/{reply_id}/move")
 def move(
-    reply_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    request: Request,
+    reply_id: RowId,
+    staff: Contact,
+    form: CsrfForm,
+    db: SessionDep,
+    clock: ClockDep,
 ) -> Response:
     to = str(form.get("patient_id") or "")
     if not to.isdigit() or len(to) > 9:
         raise HTTPException(status_code=400, detail="Choose the patient to move the reply to")
+    # The reply is checked by the route's rule; where it goes must be in scope too.
+    scope = staff_scope(request, staff)
+    check_scope(request, actor=staff.email, scope=scope, records=[("patient_id", int(to))])
     try:
         before, after = move_reply(db, reply_id, int(to))
     except LookupError:

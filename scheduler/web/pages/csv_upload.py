@@ -13,7 +13,8 @@ from scheduler.followups.csv_import import KNOWN, REQUIRED, CsvFormatError, Impo
 from scheduler.staff import audit
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, EngineDep, SessionDep, SettingsDep
-from scheduler.web.pages.rendering import StaffDep, render
+from scheduler.web.pages.access import Registrar
+from scheduler.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,14 +47,14 @@ def _page(
 
 
 @router.get("/import", response_class=HTMLResponse)
-def import_page(request: Request, staff: StaffDep) -> Response:
+def import_page(request: Request, staff: Registrar) -> Response:
     return _page(request)
 
 
 @router.post("/import", response_class=HTMLResponse)
 async def import_upload(
     request: Request,
-    staff: StaffDep,
+    staff: Registrar,
     form: CsrfForm,
     engine: EngineDep,
     db: SessionDep,

@@ -1,12 +1,17 @@
-"""The inbox (replies), alerts and patients lists, with filters and 50 rows a page."""
+"""The inbox (replies), alerts and patients lists, with filters and 50 rows a page.
+
+Each list is audited with the ids of the patients it showed; a search keeps only its count.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from models.vocabulary import LEVELS_LOUDEST_FIRST
 from scheduler.followups.practitioners import list_practitioners
@@ -24,7 +29,8 @@ from scheduler.staff.queries import (
 from scheduler.web.api.common import MAX_ID
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
-from scheduler.web.pages.rendering import StaffDep, render
+from scheduler.web.pages.access import Viewer, staff_scope
+from scheduler.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,6 +58,21 @@ def _page_link(path: str, filters: dict[str, str], number: int) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def _audit_list(
+    db: Session,
+    actor: str,
+    action: str,
+    filters: dict[str, str],
+    page: int,
+    shown: list[int | None],
+    now: datetime,
+) -> None:
+    """One event per list shown: its filters (no patient data in them) and who was on it."""
+    detail = _page_link("", filters, page).lstrip("?") or None
+    audit.record(db, actor=actor, action=action, detail=detail, now=now, shown=shown)
+    db.commit()
+
+
 def _pager(path: str, filters: dict[str, str], found: Page[Any]) -> tuple[str | None, str | None]:
     """The previous and next page links of a filtered list, None at either end."""
     return (
@@ -63,8 +84,9 @@ def _pager(path: str, filters: dict[str, str], found: Page[Any]) -> tuple[str | 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(
     request: Request,
-    staff: StaffDep,
+    staff: Viewer,
     db: SessionDep,
+    clock: ClockDep,
     level: str = "",
     status: str = "unhandled",
     practitioner: str = "",
@@ -76,9 +98,12 @@ def inbox(
         practitioner_id=_int_or_none(practitioner),
         # Replies still to handle come loudest first; history reads newest first.
         loudest_first=REPLY_STATUSES.get(status) is False,
+        scope=staff_scope(request, staff),
     )
     found = list_replies(db, filters, page=PageRequest(page, PER_PAGE))
     chosen = {"level": level, "status": status, "practitioner": practitioner}
+    shown = [row.reply.patient_id for row in found.items]
+    _audit_list(db, staff.email, "view_inbox", chosen, found.page, shown, clock())
     prev_link, next_link = _pager("/inbox", chosen, found)
     return render(
         request,
@@ -96,8 +121,9 @@ def inbox(
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts(
     request: Request,
-    staff: StaffDep,
+    staff: Viewer,
     db: SessionDep,
+    clock: ClockDep,
     level: str = "",
     status: str = "open",
     practitioner: str = "",
@@ -107,9 +133,12 @@ def alerts(
         levels=(level,) if level in LEVELS else (),
         statuses=ALERT_STATUSES.get(status, ()),
         practitioner_id=_int_or_none(practitioner),
+        scope=staff_scope(request, staff),
     )
     found = list_alerts(db, filters, page=PageRequest(page, PER_PAGE))
     chosen = {"level": level, "status": status, "practitioner": practitioner}
+    shown = [row.alert.patient_id for row in found.items]
+    _audit_list(db, staff.email, "view_alerts", chosen, found.page, shown, clock())
     prev_link, next_link = _pager("/alerts", chosen, found)
     return render(
         request,
@@ -125,19 +154,26 @@ def alerts(
 
 
 @router.get("/patients", response_class=HTMLResponse)
-def patients(request: Request, staff: StaffDep, db: SessionDep) -> Response:
-    return render(request, "patients.html", query="", matches=search_patients(db, ""), newest=True)
+def patients(request: Request, staff: Viewer, db: SessionDep, clock: ClockDep) -> Response:
+    matches = search_patients(db, "", scope=staff_scope(request, staff))
+    _audit_list(db, staff.email, "view_patients", {}, 1, [p.id for p in matches], clock())
+    return render(request, "patients.html", query="", matches=matches, newest=True)
 
 
 @router.post("/patients", response_class=HTMLResponse)
 def patients_search(
-    request: Request, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    request: Request, staff: Viewer, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     # POSTed so that names and numbers never sit in URLs, browser history or access logs.
     query = str(form.get("q") or "").strip()
-    matches = search_patients(db, query)
+    matches = search_patients(db, query, scope=staff_scope(request, staff))
     audit.record(
-        db, actor=staff.email, action="search", detail=f"{len(matches)} match(es)", now=clock()
+        db,
+        actor=staff.email,
+        action="search",
+        detail=audit.search_detail(len(matches)),
+        now=clock(),
+        shown=[p.id for p in matches],
     )
     db.commit()
     return render(request, "patients.html", query=query, matches=matches, newest=not query)

@@ -26,7 +26,8 @@ from scheduler.staff.timeline import patient_timeline
 from scheduler.web.api.common import MAX_ID, RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
-from scheduler.web.pages.rendering import StaffDep, render, safe_next, see_other
+from scheduler.web.pages.access import Contact, Registrar, Viewer
+from scheduler.web.pages.rendering import render, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,6 +41,9 @@ NOTICES = {
     "registered": "Treatment registered.",
     "message_queued": "Message queued: it goes out at the next dispatch pass.",
     "moved": "The reply (and its alert) now belong to this patient.",
+    "corrected": "Details corrected: {n} field(s) changed (the old values are in the audit log).",
+    "erased": "Patient erased: {n} pending message(s) cancelled; their details and texts are "
+    "gone, counts and statuses stay.",
 }
 
 
@@ -52,7 +56,7 @@ def notice_text(done: str | None, n: int | None) -> str | None:
 def timeline_page(
     request: Request,
     patient_id: RowId,
-    staff: StaffDep,
+    staff: Viewer,
     db: SessionDep,
     clock: ClockDep,
     done: str | None = None,
@@ -71,15 +75,18 @@ def timeline_response(
     db: Session,
     staff: StaffUser,
     clock: Clock,
-    patient_id: int,
+    patient_id: RowId,
     *,
     done: str | None = None,
     n: int | None = None,
     error: str | None = None,
     written: dict[str, str] | None = None,
     write_error: str | None = None,
+    details: dict[str, str] | None = None,
+    details_errors: dict[str, str] | None = None,
 ) -> Response:
-    """The timeline page, audited as a view; `written` refills the message form."""
+    """The timeline page, audited as a view; `written` refills the message form, `details`
+    the correction form."""
     timeline = patient_timeline(db, patient_id)
     if timeline is None:
         raise HTTPException(status_code=404, detail="No such patient")
@@ -98,10 +105,19 @@ def timeline_response(
         if address_of(patient, medium) is not None and medium not in timeline.opted_out
     ]
     default = next((m for m in media_of(patient.preferred_channel) if m in reachable), None)
+    typed = {
+        "name": patient.name,
+        "phone": patient.phone,
+        "email": patient.email or "",
+        "language": patient.language,
+        **(details or {}),
+    }
     return render(
         request,
         "patient.html",
-        status_code=400 if write_error else 200,
+        status_code=400 if write_error or details_errors else 200,
+        details=typed,
+        details_errors=details_errors or {},
         timeline=timeline,
         notice=notice_text(done, n),
         error=ERRORS.get(error or ""),
@@ -139,13 +155,13 @@ def _target(patient_id: int) -> str:
     return audit.patient_target(patient_id or None) or "patient:unknown"
 
 
-def _home(patient_id: int, fallback: str = "/") -> str:
+def _home(patient_id: RowId, fallback: str = "/") -> str:
     return f"/patients/{patient_id}" if patient_id else fallback
 
 
 @router.post("/treatments/{treatment_id}/cancel")
 def cancel(
-    treatment_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    treatment_id: RowId, staff: Registrar, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     now = clock()
     treatment = db.get(Treatment, treatment_id)
@@ -169,7 +185,7 @@ def cancel(
 
 @router.post("/messages/{message_id}/resend")
 def resend(
-    message_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    message_id: RowId, staff: Contact, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     now = clock()
     message = db.get(OutboundMessage, message_id)
@@ -226,7 +242,7 @@ def _domain_action(
 
 @router.post("/replies/{reply_id}/handled")
 def handled(
-    reply_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    reply_id: RowId, staff: Contact, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     patient_id = _domain_action(
         db,
@@ -242,20 +258,20 @@ def handled(
 
 @router.post("/patients/{patient_id}/opt-out")
 def patient_opt_out(
-    patient_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    patient_id: RowId, staff: Contact, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     return _opt(patient_id, staff.email, form, db, clock, out=True)
 
 
 @router.post("/patients/{patient_id}/opt-in")
 def patient_opt_in(
-    patient_id: RowId, staff: StaffDep, form: CsrfForm, db: SessionDep, clock: ClockDep
+    patient_id: RowId, staff: Contact, form: CsrfForm, db: SessionDep, clock: ClockDep
 ) -> Response:
     return _opt(patient_id, staff.email, form, db, clock, out=False)
 
 
 def _opt(
-    patient_id: int, actor: str, form: FormData, db: Session, clock: Clock, *, out: bool
+    patient_id: RowId, actor: str, form: FormData, db: Session, clock: Clock, *, out: bool
 ) -> Response:
     now = clock()
     try:

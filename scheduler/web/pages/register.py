@@ -16,15 +16,17 @@ from scheduler.followups.registration_rules import DuplicateTreatment, PhoneInUs
 from scheduler.settings import Settings
 from scheduler.staff import audit
 from scheduler.staff.queries import search_patients, treatment_detail
+from scheduler.web.access import check_scope
 from scheduler.web.api.common import FilterId, RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
+from scheduler.web.pages.access import Registrar, Viewer, staff_scope
 from scheduler.web.pages.register_form import (
     CONSENT_SOURCES,
     parse_register_form,
     registration_error,
 )
-from scheduler.web.pages.rendering import StaffDep, page_kinds, render, see_other
+from scheduler.web.pages.rendering import page_kinds, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,14 +93,22 @@ def _form_page(
 @router.get("/treatments/new", response_class=HTMLResponse)
 def register_page(
     request: Request,
-    staff: StaffDep,
+    staff: Registrar,
     db: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
     patient: FilterId = None,
 ) -> Response:
     found = db.get(Patient, patient) if patient is not None else None
+    if found is not None and found.erased_at is not None:
+        found = None  # nothing left to fill the form with: a new registration starts afresh
     if found is not None:
+        check_scope(
+            request,
+            actor=staff.email,
+            scope=staff_scope(request, staff),
+            records=[("patient_id", patient or 0)],
+        )
         audit.record(
             db,
             actor=staff.email,
@@ -113,7 +123,7 @@ def register_page(
 @router.post("/treatments/new/search", response_class=HTMLResponse)
 def search(
     request: Request,
-    staff: StaffDep,
+    staff: Registrar,
     form: CsrfForm,
     db: SessionDep,
     settings: SettingsDep,
@@ -121,9 +131,14 @@ def search(
 ) -> Response:
     # POSTed so that names and numbers never sit in URLs, browser history or access logs.
     query = str(form.get("q") or "").strip()
-    matches = search_patients(db, query) if query else []
+    matches = search_patients(db, query, scope=staff_scope(request, staff)) if query else []
     audit.record(
-        db, actor=staff.email, action="search", detail=f"{len(matches)} match(es)", now=clock()
+        db,
+        actor=staff.email,
+        action="search",
+        detail=audit.search_detail(len(matches)),
+        now=clock(),
+        shown=[p.id for p in matches],
     )
     db.commit()
     return _form_page(request, db, _defaults(settings, clock(), None), query=query, matches=matches)
@@ -132,7 +147,7 @@ def search(
 @router.post("/treatments/new", response_class=HTMLResponse)
 def register(
     request: Request,
-    staff: StaffDep,
+    staff: Registrar,
     form: CsrfForm,
     db: SessionDep,
     settings: SettingsDep,
@@ -183,7 +198,7 @@ def register(
 def treatment_page(
     request: Request,
     treatment_id: RowId,
-    staff: StaffDep,
+    staff: Viewer,
     db: SessionDep,
     clock: ClockDep,
     done: str | None = None,

@@ -18,6 +18,7 @@ from scheduler.contacts import display_phone
 from scheduler.followups.kinds import KindCatalog, KindError, catalog_for
 from scheduler.outbound.render import default_templates_dir
 from scheduler.settings import Settings
+from scheduler.staff.roles import Permission, role_may
 from scheduler.web.csrf import FIELD as CSRF_FIELD
 from scheduler.web.csrf import csrf_token, keep_new_session
 from scheduler.web.pages import formatting as page_format
@@ -77,7 +78,13 @@ def templates(directory: Path = PAGES_DIR) -> Jinja2Templates:
         phone=display_phone,
     )
     found.env.globals["csrf_field"] = CSRF_FIELD
+    found.env.globals["can"] = _can
     return found
+
+
+def _can(staff: StaffUser | None, permission: str) -> bool:
+    """For templates: offer an action only to those whose role may do it."""
+    return staff is not None and role_may(staff.role, Permission(permission))
 
 
 def current_staff(request: Request) -> StaffUser:

@@ -6,19 +6,37 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from scheduler.web.pages import (
+    admin,
+    admin_staff,
+    admin_tokens,
     alert,
     conversation,
     csv_upload,
     lists,
     login,
     patient,
+    patient_privacy,
     register,
     today,
 )
 from scheduler.web.pages.rendering import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
-for _part in (today, login, register, patient, conversation, alert, lists, csv_upload):
+PARTS = (
+    today,
+    login,
+    register,
+    patient,
+    patient_privacy,
+    conversation,
+    alert,
+    lists,
+    csv_upload,
+    admin,
+    admin_staff,
+    admin_tokens,
+)
+for _part in PARTS:
     router.include_router(_part.router)
 
 STATIC_PATH = "/static"

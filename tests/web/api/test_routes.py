@@ -302,7 +302,10 @@ def test_search_patients(
     assert [p["name"] for p in response.json()] == names
     [event] = audit_rows(engine)
     assert event.action == "search_patients"
-    assert event.detail is not None and "q=" in event.detail
+    # What was typed is patient data: the log keeps the count and who was shown, by id.
+    assert event.detail == f"search ({len(names)} result{'' if len(names) == 1 else 's'})"
+    assert q.lower() not in (event.detail + str(event.shown)).lower()
+    assert event.shown == (",".join(str(p["id"]) for p in response.json()) or None)
 
 
 def test_search_patients_limit(client: TestClient, clinic: Clinic) -> None:

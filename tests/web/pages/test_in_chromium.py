@@ -24,7 +24,7 @@ from twilio.request_validator import RequestValidator
 
 from models import Alert, OutboundMessage, Patient, Treatment
 from models.db import session_scope
-from models.vocabulary import Medium
+from models.vocabulary import Medium, Role
 from scheduler.clock import system_clock
 from scheduler.inbound.replies import IncomingReply, receive_reply
 from scheduler.ops.runtime import open_database
@@ -94,7 +94,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     )
     engine = open_database(settings)
     with session_scope(engine) as session:
-        add_staff(session, EMAIL, PASSWORD, name="Nadia Roy", now=system_clock())
+        add_staff(session, EMAIL, PASSWORD, name="Nadia Roy", role=Role.ADMIN, now=system_clock())
     app = create_app(settings, engine)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -308,6 +308,12 @@ def test_screenshots_of_every_page_on_desktop_and_phone(browser: Browser, served
         "alerts": "/alerts?status=all",
         "alert": f"/alerts/{alert_id}",
         "import": "/import",
+        "admin-settings": "/admin",
+        "admin-staff": "/admin/staff",
+        "admin-tokens": "/admin/tokens",
+        "admin-audit": "/admin/audit",
+        "patient-export": f"/admin/patients/{patient_id}/export",
+        "patient-erase": f"/admin/patients/{patient_id}/erase",
     }
     phone = browser.new_context(viewport=PHONE, storage_state=desktop.storage_state())
     small = phone.new_page()
@@ -403,4 +409,100 @@ def test_a_shared_phone_and_a_conversation_in_chromium(browser: Browser, served:
     assert "Message queued" in page.get_by_role("status").inner_text()
     assert "message from " + EMAIL in page.locator(".timeline").inner_text()
     assert "Answered by " + EMAIL in page.locator(".timeline").inner_text()
+    context.close()
+
+
+def test_an_admin_manages_accounts_tokens_and_a_patients_data(
+    browser: Browser, served: Served
+) -> None:
+    from scheduler.followups.intake import TreatmentCreate
+    from scheduler.followups.registration import register_treatment
+
+    now = system_clock()
+    request = TreatmentCreate(
+        name="Zoé Quintal", phone="613-555-0177", performed_at=now - timedelta(days=1)
+    )
+    with session_scope(served.engine) as session:
+        patient_id = register_treatment(
+            session, request, settings=served.settings, now=now
+        ).patient.id
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    base = served.url
+    sign_in(page, base)
+
+    # A front-desk account, with the temporary password shown once.
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Staff accounts").click()
+    page.get_by_label("Email").fill("desk@clinic.example")
+    page.get_by_label("Name").fill("Dana Desk")
+    page.get_by_role("button", name="Add account").click()
+    secret = page.locator("#secret code.secret").inner_text()
+    assert len(secret) >= 16
+    shoot(page, "admin-staff-added")
+    page.reload()
+    assert page.locator("#secret").count() == 0  # shown once
+
+    # Front desk may not acknowledge alerts nor enter the admin area: a page says why.
+    desk = browser.new_context(viewport=DESKTOP).new_page()
+    desk.goto(f"{base}/login")
+    desk.get_by_label("Email").fill("desk@clinic.example")
+    desk.get_by_label("Password").fill(secret)
+    desk.get_by_role("button", name="Sign in").click()
+    desk.wait_for_url(f"{base}/")
+    assert desk.get_by_role("link", name="Admin").count() == 0
+    response = desk.goto(f"{base}/admin/audit")
+    assert response is not None and response.status == 403
+    assert "A front-desk account may not read the audit log" in desk.locator("main").inner_text()
+    shoot(desk, "forbidden")
+    desk.context.close()
+
+    # Promote her to practitioner.
+    row = page.locator("#accounts tr", has_text="desk@clinic.example")
+    row.get_by_label("Role of desk@clinic.example").select_option("practitioner")
+    row.get_by_role("button", name="Save").click()
+    assert "is now practitioner" in page.get_by_role("status").first.inner_text()
+
+    # A read token for an integration, shown once; it works on the API.
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_label("Integration").fill("booking-system")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#secret code.secret").inner_text()
+    shoot(page, "admin-token-created")
+    answer = httpx.get(f"{base}/api/alerts", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    page.reload()
+    assert "booking-system" in page.locator("#tokens").inner_text()
+
+    # Correct the patient's name from the timeline; the old one is in the audit log.
+    page.goto(f"{base}/patients/{patient_id}")
+    page.get_by_text("Correct name, phone, email or language").click()
+    page.get_by_label("Full name").fill("Zoé Quintal-Brisebois")
+    page.get_by_role("button", name="Save corrections").click()
+    assert "Details corrected: 1 field(s)" in page.get_by_role("status").inner_text()
+    page.goto(f"{base}/admin/audit?patient={patient_id}")
+    events = page.locator("#events").inner_text()
+    assert "correct patient" in events and "'Zoé Quintal' -> 'Zoé Quintal-Brisebois'" in events
+    page.get_by_label("Action").select_option("correct_patient")
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator("#events tbody tr").count() == 1
+    shoot(page, "admin-audit-filtered")
+
+    # Export opens a printable page; erasing asks first, then leaves nothing of her.
+    page.goto(f"{base}/patients/{patient_id}")
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Export").click()
+    export = opened.value
+    export.wait_for_load_state()
+    assert "Zoé Quintal-Brisebois" in export.locator("h1").inner_text()
+    export.close()
+    page.get_by_role("link", name="Erase…").click()
+    shoot(page, "patient-erase-confirm")
+    page.get_by_role("button", name=f"Erase patient #{patient_id} for good").click()
+    assert "Patient erased" in page.get_by_role("status").inner_text()
+    assert "Quintal" not in page.locator("main").inner_text()
+    with Session(served.engine) as session:
+        erased = session.get(Patient, patient_id)
+    assert erased is not None and erased.erased_at is not None and erased.phone == ""
     context.close()

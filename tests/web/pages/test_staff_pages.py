@@ -117,7 +117,8 @@ def test_an_existing_patient_is_found_by_post_and_prefills_the_form(pages: Pages
     )
     assert found.status_code == 200 and f"/treatments/new?patient={patient_id}" in found.text
     assert "q=" not in str(found.url)
-    assert audit_events(pages.engine, "search")[0].detail == "1 match(es)"
+    [searched] = audit_events(pages.engine, "search")
+    assert (searched.detail, searched.shown) == ("search (1 result)", str(patient_id))
     prefilled = pages.client.get(f"/treatments/new?patient={patient_id}").text
     assert 'value="Éloïse Tremblay"' in prefilled and 'value="+16135550124"' in prefilled
 
