@@ -55,9 +55,7 @@ def upgrade() -> None:
         "ix_reply_media_status_next", "reply_media", ["status", "next_attempt_at"], unique=False
     )
     with op.batch_alter_table("alert") as batch_op:
-        batch_op.add_column(
-            sa.Column("photo_told_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("photo_told_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
