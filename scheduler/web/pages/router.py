@@ -16,6 +16,7 @@ from scheduler.web.pages import (
     login,
     patient,
     patient_privacy,
+    photos,
     register,
     today,
 )
@@ -30,6 +31,7 @@ PARTS = (
     patient_privacy,
     conversation,
     alert,
+    photos,
     lists,
     csv_upload,
     admin,
