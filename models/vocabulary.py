@@ -113,6 +113,7 @@ class MediaStatus(StrEnum):
     PENDING = "pending"
     STORED = "stored"
     REFUSED = "refused"
+    ERASED = "erased"  # the patient's data was erased (privacy): the row stays, the bytes go
 
 
 class Role(StrEnum):
