@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pillow_heif
 from PIL import Image
+from sqlalchemy import Engine
+
+from models import ReplyMedia
+from models.db import session_scope
+from scheduler.inbound.photo_images import process_photo
+from scheduler.inbound.photo_store import outcome_values
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -60,3 +67,27 @@ def big_jpeg(min_bytes: int) -> bytes:
         if out.tell() >= min_bytes:
             return out.getvalue()
         side *= 2
+
+
+def add_photo(
+    engine: Engine,
+    inbound_id: int,
+    patient_id: int | None,
+    raw: bytes,
+    *,
+    alert_id: int | None = None,
+    now: datetime,
+) -> int:
+    """A reply's file as the photo job or the mailbox would have kept (or refused) it."""
+    outcome = process_photo(raw, max_bytes=10 * 1024 * 1024)
+    values = outcome_values(outcome, now)
+    with session_scope(engine) as session:
+        row = ReplyMedia(
+            inbound_id=inbound_id, patient_id=patient_id, alert_id=alert_id, created_at=now
+        )
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
