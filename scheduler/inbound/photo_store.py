@@ -88,7 +88,9 @@ def add_reply_media(
     for outcome in photos:
         rows.append({**common, **outcome_values(outcome, now), "attempts": 0, "created_at": now})
     if rows:
-        connection.execute(insert(ReplyMedia), rows)
+        # One executemany wants the same columns in every row: absent ones are NULL.
+        names = {name for row in rows for name in row}
+        connection.execute(insert(ReplyMedia), [dict.fromkeys(names) | row for row in rows])
     return len(rows)
 
 
