@@ -3,7 +3,8 @@
 Zoé has a treatment, messages (one delivered, one failed quoting her number, one staff message
 naming her), two replies from her phone (one urgent, with a photo, answered automatically;
 one by email, with a photo kept in the database), an acknowledged alert with a note, a
-corrected name, an opted-out email and views in the audit log. A neighbour, Bob, shares nothing with her and must come out untouched.
+corrected name, an opted-out email and views in the audit log. A neighbour, Bob, shares
+nothing with her and must come out untouched.
 """
 
 from __future__ import annotations
