@@ -167,6 +167,19 @@ def test_each_kind_of_file_kept_or_refused(clinic: Clinic, fake: FakeTwilio) -> 
     assert reply.level == "routine"  # words decide; a photo beside them changes nothing
 
 
+def test_a_media_url_that_is_not_twilios_is_refused_unfetched(
+    clinic: Clinic, fake: FakeTwilio
+) -> None:
+    good = fake.add_media(photos.png(), "image/png", message_sid=sid(12))
+    with TestClient(clinic.app, base_url="http://internal:8000") as client:
+        clinic.text(client, "", sid(12), ["https://evil.example/photo.jpg", good])
+    odd, kept = clinic.media()
+    assert odd.status == MediaStatus.REFUSED and odd.refusal == "not a Twilio media address"
+    assert clinic.job.run_pass().stored == 1
+    assert [r.path for r in fake.requests if r.method == "GET" and "evil" in r.path] == []
+    assert clinic.media()[1].status == MediaStatus.STORED and kept.source is not None
+
+
 def test_a_file_too_large_is_cut_off_while_streaming(clinic: Clinic, fake: FakeTwilio) -> None:
     body = photos.big_jpeg(LIMIT * 3)
     url = fake.add_media(body, message_sid=sid(2), announce_length=False)
