@@ -106,7 +106,8 @@ class PhotoJob:
                 log.info("photo %s: download failed (%s), retried later", download.media_id, exc)
                 report.retried += 1
                 return
-            reason = f"could not be downloaded from Twilio ({exc}, {tried} tries)"
+            tries = "1 try" if tried == 1 else f"{tried} tries"
+            reason = f"could not be downloaded from Twilio ({exc}, {tries})"
             finish_download(self.engine, download.media_id, Refusal(reason), self.clock())
             report.refused += 1
             return

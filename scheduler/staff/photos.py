@@ -60,6 +60,27 @@ def photos_by_reply(
     return found
 
 
+def photos_by_alert(
+    session: Session, alerts: Iterable[tuple[int | None, int]]
+) -> dict[int, list[PhotoFacts]]:
+    """Each alert's photos (as photos_of_alert), for lists: given (alert id, its reply id)."""
+    of_reply = {inbound_id: alert_id for alert_id, inbound_id in alerts if alert_id is not None}
+    found: dict[int, list[PhotoFacts]] = defaultdict(list)
+    if not of_reply:
+        return found
+    mine = or_(
+        col(ReplyMedia.alert_id).in_(list(of_reply.values())),
+        col(ReplyMedia.inbound_id).in_(list(of_reply)),
+    )
+    query = _COLUMNS.add_columns(col(ReplyMedia.alert_id)).where(mine)
+    for row in session.connection().execute(query).all():
+        facts = PhotoFacts(*row[:-1])
+        alert_id = of_reply.get(facts.inbound_id, row[-1])
+        if alert_id is not None:
+            found[alert_id].append(facts)
+    return found
+
+
 def photos_of_alert(session: Session, alert_id: int, inbound_id: int) -> list[PhotoFacts]:
     """The photos shown with an alert: its reply's, and those sent soon after (photo_rules)."""
     mine = or_(col(ReplyMedia.alert_id) == alert_id, col(ReplyMedia.inbound_id) == inbound_id)

@@ -155,8 +155,12 @@ def test_the_pages_show_thumbnails_and_refusals(
             f"/patients/{world.clinic.marc}",
             "/inbox?status=all",
             f"/alerts/{world.clinic.alerts['marc_concern_escalated']}",
+            "/alerts?status=all",
+            "/",
+            "/today/live",
         ):
-            html = pages.client.get(path).text
+            response = pages.client.get(path)
+            html = response.json()["html"] if path == "/today/live" else response.text
             assert thumb in html and f'href="/photos/{world.photo}"' in html, path
             assert refusal in html, path
     # Listing a photo is not viewing it: only the browser's image requests are audited.
