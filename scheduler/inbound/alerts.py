@@ -130,7 +130,7 @@ class AlertNotifier:
         self._notify(alert_id, now, report)
         return report.notified > 0
 
-    def tell(self, alert_id: int, notice: AlertNotice, *, now: datetime) -> list[str]:
+    def tell(self, alert_id: int, notice: AlertNotice) -> list[str]:
         """Send one more notice about an alert to whoever its page went to; the errors."""
         with Session(self.engine, expire_on_commit=False) as session:
             alert = session.get(Alert, alert_id)

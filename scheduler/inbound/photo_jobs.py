@@ -154,7 +154,7 @@ def tell_of_photos(engine: Engine, notifier: AlertNotifier, *, now: datetime) ->
             if not connection.execute(claim).rowcount:
                 continue  # another process tells this one
         # Told once, even if this page fails: a photo is more detail, never the alarm itself.
-        notifier.tell(alert_id, "photo", now=now)
+        notifier.tell(alert_id, "photo")  # a failed send is logged there, addresses masked
         told.append(alert_id)
     return told
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, or_, update
+from sqlalchemy import ColumnElement, Connection, Engine, insert, or_, update
 from sqlmodel import Session, col, select
 
 from models import Alert, InboundMessage, ReplyMedia
@@ -167,5 +167,5 @@ def mark_deleted_at_provider(engine: Engine, media_id: int, now: datetime) -> No
         connection.execute(stmt.values(provider_deleted_at=now))
 
 
-def _lease_free(now: datetime) -> Any:
+def _lease_free(now: datetime) -> ColumnElement[bool]:
     return or_(col(ReplyMedia.claimed_at).is_(None), col(ReplyMedia.claimed_at) < now - FETCH_LEASE)
