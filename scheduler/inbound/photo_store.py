@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from models import Alert, InboundMessage, ReplyMedia
 from models.vocabulary import MediaStatus, TriageLevel
 from scheduler.inbound.photo_images import Outcome, Photo, Refusal
-from scheduler.inbound.photo_rules import PHOTO_ALERT_WINDOW, media_sid_of
+from scheduler.inbound.photo_rules import follows_urgent, media_sid_of
 
 # A download claim older than this is taken to have died with its process, and is taken again.
 FETCH_LEASE = timedelta(minutes=5)
@@ -22,20 +22,22 @@ NOT_TWILIO = "not a Twilio media address"
 
 
 def urgent_alert_before(connection: Connection, patient_id: int, arrived: datetime) -> int | None:
-    """The patient's latest urgent alert raised within PHOTO_ALERT_WINDOW before `arrived`."""
+    """The alert a photo arriving now joins: the patient's latest urgent one, if it is recent
+    enough (photo_rules.follows_urgent)."""
     query = (
-        select(Alert.id)
+        select(Alert.id, Alert.created_at)
         .where(
             col(Alert.patient_id) == patient_id,
             col(Alert.level) == TriageLevel.URGENT,
-            col(Alert.created_at) >= arrived - PHOTO_ALERT_WINDOW,
             col(Alert.created_at) <= arrived,
         )
         .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
         .limit(1)
     )
-    found = connection.execute(query).scalar()
-    return int(found) if found is not None else None
+    found = connection.execute(query).first()
+    if found is None or not follows_urgent(found.created_at, arrived):
+        return None
+    return int(found.id)
 
 
 def outcome_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
