@@ -96,8 +96,10 @@ def _alert_owner(session: Session, alert_id: int) -> tuple[bool, int | None]:
 
 
 def _media_owner(session: Session, media_id: int) -> tuple[bool, int | None]:
-    media = session.get(ReplyMedia, media_id)
-    return (media is not None, media.patient_id if media else None)
+    # The owner only: loading the row would read the photo's bytes too.
+    query = select(ReplyMedia.id, ReplyMedia.patient_id).where(ReplyMedia.id == media_id)
+    found = session.exec(query).first()
+    return (found is not None, found[1] if found else None)
 
 
 def _patient_owner(session: Session, patient_id: int) -> tuple[bool, int | None]:
