@@ -80,3 +80,13 @@ def test_a_cut_off_jpeg_is_refused_as_damaged() -> None:
     raw = photos.jpeg_with_gps()
     outcome = process_photo(raw[: len(raw) // 2], max_bytes=LIMIT)
     assert isinstance(outcome, Refusal) and "damaged" in outcome.reason
+
+
+def test_a_small_file_with_too_many_pixels_is_refused_before_decoding() -> None:
+    out = io.BytesIO()
+    Image.new("1", (9000, 8000)).save(out, "PNG")  # 72 MP of nothing: a few kB
+    assert len(out.getvalue()) < 100_000
+    assert process_photo(out.getvalue(), max_bytes=LIMIT) == Refusal("too many pixels")
+    out = io.BytesIO()
+    Image.new("1", (20000, 10000)).save(out, "PNG")  # past what Pillow itself refuses to open
+    assert process_photo(out.getvalue(), max_bytes=LIMIT) == Refusal("too many pixels")
