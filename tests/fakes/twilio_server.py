@@ -168,7 +168,9 @@ class FakeTwilio:
                 return 404, None
             token = secrets.token_urlsafe(16)
             self._storage[token] = parts[3]
-        return 307, f"/media-storage/{token}?Expires=300"
+        # Another origin, as Twilio's storage is: the client must not send it the credentials.
+        port = self._server.server_address[1] if self._server else 0
+        return 307, f"http://localhost:{port}/media-storage/{token}?Expires=300"
 
     def max_per_second(self) -> int:
         """The most requests that arrived within any one-second window."""
@@ -354,10 +356,11 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 media = fake.media.get(sid) if sid else None
                 if media is not None:
                     media.downloads += 1
+            # `auth_ok` here: whether credentials were sent at all (they must not be).
+            sent = self.headers.get("Authorization") is not None
+            status = 200 if media else 404
             fake._record(
-                RecordedRequest(
-                    time.monotonic(), "GET", self.path, {}, False, None, 200 if media else 404
-                )
+                RecordedRequest(time.monotonic(), "GET", self.path, {}, sent, None, status)
             )
             self._bytes(200 if media else 404, media)
             return True

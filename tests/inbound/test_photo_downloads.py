@@ -158,6 +158,9 @@ def test_each_kind_of_file_kept_or_refused(clinic: Clinic, fake: FakeTwilio) -> 
     # Every download authenticated and went through Twilio's redirect; nothing was deleted.
     media_gets = [r for r in fake.requests if r.method == "GET" and "/Media/ME" in r.path]
     assert len(media_gets) == 5 and all(r.auth_ok and r.status == 307 for r in media_gets)
+    # Twilio's storage is another origin: it never saw the account's credentials.
+    storage = [r for r in fake.requests if r.path.startswith("/media-storage/")]
+    assert len(storage) == 5 and not any(r.auth_ok for r in storage)
     assert not [r for r in fake.requests if r.method == "DELETE"]
     # Only the media SID is kept, never a URL, let alone credentials.
     assert all(
