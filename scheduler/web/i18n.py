@@ -15,6 +15,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from fastapi import Request
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
 from scheduler.outbound.render import default_templates_dir
 from scheduler.web.session import session_staff
@@ -85,3 +87,30 @@ def request_language(request: Request) -> str:
 def request_translations(request: Request) -> NullTranslations:
     """The catalogue for this request's language (see `request_language`)."""
     return translations(request_language(request))
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogue where it is defined; it is translated where shown."""
+    return message
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(context.get("lang") or DEFAULT_LANGUAGE).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations(context.get("lang") or DEFAULT_LANGUAGE).ngettext(singular, plural, n)
+
+
+def install(env: Environment) -> None:
+    """`_`, `gettext`, `ngettext` and `{% trans %}` in templates, in the page's `lang`.
+
+    One environment serves every request: the callables read the language from the render
+    context (`page_context` puts `lang` there), never from shared state.
+    """
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
