@@ -47,6 +47,9 @@ WORDS = (
     N_("unverified sender"),
     N_("inactive"),
     N_("locked"),
+    N_("deactivated"),
+    N_("revoked"),
+    N_("Front desk"),
 )
 # Reasons the triage adds besides the lexicon's signs (scheduler/inbound/triage.py).
 EXTRA_REASONS = (N_("question"), N_("spreading redness"))
@@ -69,7 +72,7 @@ def reason(catalogue: NullTranslations, tag: str) -> str:
     text = tag.replace("_", " ").replace("-", " ") if "_" in tag else tag
     check_in = _CHECK_IN.match(text)
     if check_in:
-        return catalogue.gettext("check-in answer %(number)s") % {"number": check_in.group(1)}
+        return catalogue.gettext("check-in %(number)s") % {"number": check_in.group(1)}
     # Tags a kind file adds ("… (red flag after filler)") are shown as the file wrote them.
     return catalogue.gettext(text)
 
