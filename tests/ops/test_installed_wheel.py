@@ -66,7 +66,7 @@ def test_the_wheel_carries_every_runtime_file(wheel: Path) -> None:
     shipped = {
         str(p.relative_to(REPO / "templates"))
         for p in (REPO / "templates").rglob("*")
-        if p.is_file() and p.suffix in {".j2", ".html", ".css", ".toml"}
+        if p.is_file() and p.suffix in {".j2", ".html", ".css", ".toml", ".po"}
     }
     assert shipped, "no templates found in the checkout"
     assert {f"scheduler/templates/{name}" for name in shipped} <= names
