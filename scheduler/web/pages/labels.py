@@ -49,6 +49,9 @@ WORDS = (
     N_("locked"),
     N_("deactivated"),
     N_("revoked"),
+    N_("unhandled"),
+    N_("handled"),
+    N_("all"),
     N_("Front desk"),
 )
 # Reasons the triage adds besides the lexicon's signs (scheduler/inbound/triage.py).
