@@ -539,6 +539,16 @@ def test_the_main_pages_in_english_and_french(browser: Browser, served: Served) 
     nav = page.get_by_role("navigation", name="Principal")
     assert nav.get_by_role("link", name="Aujourd’hui").is_visible()  # noqa: RUF001
     assert nav.get_by_role("link", name="Boîte de réception").is_visible()
+    # The longer French labels and the EN | FR control still fit a phone: no sideways scroll.
+    phone = browser.new_context(viewport=PHONE, storage_state=context.storage_state())
+    small = phone.new_page()
+    for name, path in shots.items():
+        small.goto(f"{base}{path}")
+        width = small.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (name, width)
+    small.goto(f"{base}/")
+    small.screenshot(path=str(DOC_SHOTS / "today-fr-phone.png"), full_page=True)
+    phone.close()
     context.close()
     french = browser.new_context(viewport=PHONE, locale="fr-CA").new_page()
     french.goto(f"{base}/login")
