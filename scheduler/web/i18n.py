@@ -7,6 +7,7 @@ step, so a fresh clone and the installed wheel behave the same). English is the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -87,6 +88,11 @@ def request_language(request: Request) -> str:
 def request_translations(request: Request) -> NullTranslations:
     """The catalogue for this request's language (see `request_language`)."""
     return translations(request_language(request))
+
+
+def gettext_of(request: Request) -> Callable[[str], str]:
+    """`gettext` in this request's language, for flash messages and form errors."""
+    return request_translations(request).gettext
 
 
 def N_(message: str) -> str:

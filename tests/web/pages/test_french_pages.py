@@ -49,6 +49,14 @@ def test_french_strings_keep_their_placeholders() -> None:
             assert "%(" not in _PLACEHOLDER.sub("", translated), msgid
 
 
+def test_french_typography_is_consistent() -> None:
+    """A no-break space before ":" and inside « », none before "?", ";" or "!" (Québec usage)."""
+    for msgid, text in _ids(read("fr")).items():
+        for translated in text if isinstance(text, tuple) else (text,):
+            assert isinstance(translated, str)
+            assert not re.search(r"(?<!\u00a0):(?!\S)|\s[?;!]|« | »", translated), msgid
+
+
 def test_every_triage_reason_tag_reads_in_french() -> None:
     french = translations("fr")
     untranslated = [tag for tag in reason_tags() if french.gettext(tag) == tag]
@@ -179,6 +187,8 @@ def test_form_errors_and_flash_messages_are_in_french(french: Pages) -> None:
     patient_id = register(french)
     done = french.client.get(f"/patients/{patient_id}?done=opted_out&n=3").text
     assert "Patient désinscrit\u00a0: 3 message(s) en attente annulé(s)." in done
+    created = french.post("/admin/tokens", {"name": "booking", "scope": "read"})
+    assert "Jeton booking créé." in created.text
 
 
 def test_the_header_switch_changes_the_language_and_is_audited(french: Pages) -> None:
