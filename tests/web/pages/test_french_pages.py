@@ -187,6 +187,8 @@ def test_form_errors_and_flash_messages_are_in_french(french: Pages) -> None:
     patient_id = register(french)
     done = french.client.get(f"/patients/{patient_id}?done=opted_out&n=3").text
     assert "Patient désinscrit\u00a0: 3 message(s) en attente annulé(s)." in done
+    empty = french.post(f"/patients/{patient_id}/messages", {"text": " ", "channel": "sms"})
+    assert "Rien n\u2019a été envoyé. Écrivez d\u2019abord le message." in empty.text
     created = french.post("/admin/tokens", {"name": "booking", "scope": "read"})
     assert "Jeton booking créé." in created.text
 
