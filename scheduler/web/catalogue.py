@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po, write_po
 
 from scheduler.web.i18n import DOMAIN, LOCALE_DIR, catalogue_path
 from scheduler.web.pages.labels import reason_tags
+from scheduler.web.pages.rule_texts import runtime_msgids
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -36,6 +37,8 @@ def extract() -> Catalog:
             catalogue.add(message, locations=[location], auto_comments=comments, context=context)
     for tag in reason_tags():
         catalogue.add(tag, locations=[("scheduler/inbound/triage_lexicon.py", 0)])
+    for words in runtime_msgids():
+        catalogue.add(words, locations=[("scheduler/staff/roles.py", 0)])
     return catalogue
 
 

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from scheduler.web.i18n import N_, request_translations
 from scheduler.web.pages.rendering import render
+from scheduler.web.pages.rule_texts import rule_text
 
 # Machine-facing paths, and the patient-facing unsubscribe page (which is not a staff page).
 NOT_PAGES = (
@@ -75,7 +76,7 @@ def error_page(request: Request, status: int, detail: str | None) -> Response:
         "error.html",
         status_code=status,
         title=gettext(phrase.capitalize()),
-        explanation=gettext(explanation),
+        explanation=rule_text(gettext(explanation), gettext),
     )
 
 

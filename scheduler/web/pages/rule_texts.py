@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from scheduler.staff.roles import DOING
 from scheduler.web.i18n import N_
 
 # (pattern of the raised text, msgid: the same English with its values as placeholders)
@@ -39,19 +40,36 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         N_("required while this patient's messages go by email"),
     ),
     (re.compile(r"^this patient's data was erased$"), N_("this patient's data was erased")),
+    # scheduler/staff/roles.py `refusal`, for a signed-in account (the 403 page)
+    (
+        re.compile(r"^An? (?P<role>[\w-]+) account may not (?P<doing>.+)\.$"),
+        N_("A %(role)s account may not %(doing)s."),
+    ),
 )
 # Values inside those texts that are words, not numbers.
 _MEDIA = {"sms": N_("SMS"), "email": N_("email")}
 
 
+def runtime_msgids() -> list[str]:
+    """The values these texts carry that are words to translate (for the catalogue)."""
+    return list(DOING.values())
+
+
+def _value(name: str, value: str, gettext: Callable[[str], str]) -> str:
+    if name == "medium" and value in _MEDIA:
+        return gettext(_MEDIA[value])
+    return gettext(value) if name in ("role", "doing") else value
+
+
 def rule_text(text: str, gettext: Callable[[str], str]) -> str:
-    """`text` in the reader's language when it is a known rule text; as raised otherwise."""
+    """`text` in the reader's language when it is a known rule text; as raised otherwise
+    (English pages always get it as raised, word for word)."""
     for pattern, msgid in _RULES:
         found = pattern.match(text)
         if found:
-            values = {
-                name: gettext(_MEDIA[value]) if name == "medium" and value in _MEDIA else value
-                for name, value in found.groupdict().items()
-            }
-            return gettext(msgid) % values
+            translated = gettext(msgid)
+            if translated == msgid:
+                return text
+            values = {k: _value(k, v, gettext) for k, v in found.groupdict().items()}
+            return translated % values
     return text

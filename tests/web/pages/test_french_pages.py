@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from models import Alert, StaffUser, Treatment
+from models.vocabulary import Role
 from scheduler.settings import Settings
 from scheduler.web.catalogue import extract, read
 from scheduler.web.i18n import negotiate, translations
@@ -226,3 +227,14 @@ def test_an_english_account_stays_english_in_a_french_browser(
         pages.client.headers.update(FRENCH)
         assert pages.login().status_code == 303
         assert '<html lang="en">' in pages.client.get("/").text
+
+
+def test_a_refused_page_says_why_in_french(settings: Settings, engine: Engine) -> None:
+    create_staff(engine, role=Role.FRONT_DESK)
+    with pages_for(settings, engine) as pages:
+        pages.client.headers.update(FRENCH)
+        assert pages.login().status_code == 303
+        refused = pages.client.get("/admin/audit", headers={"Accept": "text/html"})
+    assert refused.status_code == 403
+    assert "Accès refusé" in refused.text
+    assert "Un compte «\u00a0accueil\u00a0» ne peut pas consulter le journal" in refused.text
