@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -41,23 +41,6 @@ def local_time(
     return here.strftime("%a %d %b %Y, %H:%M")
 
 
-def age(moment: datetime | None, now: datetime) -> str:
-    """How long ago, in words: 'just now', '12 min', '3 h 5 min', '2 days'."""
-    if moment is None:
-        return ""
-    elapsed = now - moment
-    if elapsed < timedelta(minutes=1):
-        return "just now"
-    minutes = int(elapsed.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days = hours // 24
-    return "1 day" if days == 1 else f"{days} days"
-
-
 def json_list(text: str | None) -> list[str]:
     """A JSON list column as strings; anything else (or nothing) is an empty list."""
     if not text:
@@ -67,12 +50,3 @@ def json_list(text: str | None) -> list[str]:
     except ValueError:
         return []
     return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def reason_text(reason: str) -> str:
-    """'pus_or_discharge' -> 'pus or discharge'."""
-    return reason.replace("_", " ").replace("-", " ")
-
-
-def channel_label(channel: str) -> str:
-    return {"sms": "SMS", "email": "Email", "both": "SMS and email"}.get(channel, channel)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -16,7 +18,8 @@ from models.vocabulary import Role
 from scheduler.settings import Settings
 from scheduler.web.catalogue import extract, read
 from scheduler.web.i18n import negotiate, translations
-from scheduler.web.pages.labels import reason_tags
+from scheduler.web.pages.formatting import local_time
+from scheduler.web.pages.labels import age, days, reason_tags
 from tests.support.pages import EMAIL, Pages, audit_events, create_staff, pages_for
 from tests.web.pages.test_staff_pages import register, reply
 
@@ -62,6 +65,23 @@ def test_every_triage_reason_tag_reads_in_french() -> None:
     french = translations("fr")
     untranslated = [tag for tag in reason_tags() if french.gettext(tag) == tag]
     assert set(untranslated) <= {"pus", "question"}  # the same word in both languages
+
+
+def test_times_ages_and_days_read_in_french() -> None:
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    zone = ZoneInfo("America/Toronto")
+    french = translations("fr")
+    today = french.gettext("Today")
+    assert local_time(now, zone, now=now, language="fr", today_label=today) == (
+        "Aujourd\u2019hui, 10:00"
+    )
+    later = now + timedelta(days=1)
+    assert local_time(later, zone, now=now, language="fr") == "jeu. 26 nov., 10:00"
+    assert local_time(later, zone, language="fr") == "jeu. 26 nov. 2026, 10:00"
+    assert age(french, now - timedelta(seconds=5), now) == "à l\u2019instant"
+    assert age(french, now - timedelta(days=1, hours=2), now) == "1 jour"
+    assert age(french, now - timedelta(days=9), now) == "9 jours"
+    assert days(french, [1, 3, 7]) == "jours 1, 3 et 7"
 
 
 @pytest.mark.parametrize(
