@@ -50,6 +50,12 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
+def load_catalogues() -> None:
+    """Read every catalogue now: a broken .po stops the start, not a staff member's page."""
+    for language in LANGUAGES:
+        translations(language)
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best supported language for an `Accept-Language` header; English without a match."""
     best, best_q = DEFAULT_LANGUAGE, 0.0
