@@ -104,3 +104,16 @@ def test_serve_answers_healthz(installed: Path, tmp_path: Path) -> None:
     finally:
         service.kill()
     assert os.path.exists(tmp_path / "aftercare.db")
+
+
+def test_the_installed_staff_pages_read_the_french_catalogue(
+    installed: Path, tmp_path: Path
+) -> None:
+    """The .po ships in the wheel and is read from the installed package, no compile step."""
+    probe = (
+        "from scheduler.web.i18n import LOCALE_DIR, translations\n"
+        "assert 'site-packages' in str(LOCALE_DIR), LOCALE_DIR\n"
+        "print(translations('fr').gettext('Inbox'))\n"
+    )
+    out = _run(installed.parent / "python", "-c", probe, cwd=tmp_path, env=_environ(tmp_path))
+    assert out.strip() == "Boîte de réception"
