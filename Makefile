@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint typecheck unit bench bench-full clean
+.PHONY: run test test-postgres lint typecheck unit messages bench bench-full clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# New staff-page strings into the French catalogue (kept translations); lists what needs French.
+messages: $(STAMP)
+	$(BIN)/python -m scheduler.web.catalogue
 
 # The same tests with every test's database on PostgreSQL (127.0.0.1:5432; .ci/run runs both).
 # The browser tests are left out: they exercise the pages, not the database.

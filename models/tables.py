@@ -271,6 +271,8 @@ class StaffUser(SQLModel, table=True):
             nullable=True,
         ),
     )
+    # The staff pages' language (en | fr); None until the first login sets it from the browser.
+    language: str | None = Field(default=None, sa_column=Column(String(2), nullable=True))
 
 
 class ApiToken(SQLModel, table=True):

@@ -91,3 +91,16 @@ def test_the_wheel_lists_every_package() -> None:
     }
     assert set(config["packages"]) == on_disk | {"scheduler.templates"}
     assert config["package-dir"] == {"scheduler.templates": "templates"}
+
+
+def test_the_readme_module_table_names_every_module() -> None:
+    # A newcomer reads the table to find where a change goes: a module missing from it is lost.
+    readme = (REPO / "README.md").read_text()
+    table = readme[readme.index("| module | job |") :]
+    table = table[: table.index("\n\n")]
+    missing = [
+        module
+        for module, path in _modules()
+        if path.name != "__init__.py" and f"{path.stem}.py" not in table
+    ]
+    assert missing == []

@@ -76,7 +76,8 @@ def kinds() -> None:
     from scheduler.followups.preview import PreviewError, list_kinds
 
     try:
-        console.print(list_kinds(load_settings()), markup=False, highlight=False)
+        # soft_wrap: file paths and sources must not be cut at the console width when piped.
+        console.print(list_kinds(load_settings()), markup=False, highlight=False, soft_wrap=True)
     except PreviewError as exc:
         fail(str(exc))
 
@@ -100,6 +101,7 @@ def preview(
             render_preview(load_settings(), kind=kind, language=language, step=step, name=name),
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     except PreviewError as exc:
         fail(str(exc))

@@ -10,7 +10,8 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from scheduler.followups.bulk_registration import CHUNK_ROWS, Accepted, BulkRegistration
+from scheduler.followups.bulk_registration import CHUNK_ROWS, BulkRegistration
+from scheduler.followups.chunk_lookups import Accepted
 from scheduler.followups.intake import TreatmentCreate, describe_error
 from scheduler.followups.kinds import KindCatalog
 from scheduler.followups.registration_rules import (

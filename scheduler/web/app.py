@@ -18,6 +18,7 @@ from scheduler.web import error_pages, health, metrics_endpoint, twilio_webhooks
 from scheduler.web.access import unguarded_routes
 from scheduler.web.api import router as api
 from scheduler.web.body_limit import BodyLimitMiddleware
+from scheduler.web.i18n import load_catalogues
 from scheduler.web.pages import router as staff_pages
 from scheduler.web.pages.access import PUBLIC_PAGES
 from scheduler.web.request_id import RequestIdMiddleware
@@ -72,6 +73,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     error_pages.install(app)
+    load_catalogues()
     app.include_router(health.router)
     app.include_router(metrics_endpoint.router)
     app.include_router(twilio_webhooks.router)

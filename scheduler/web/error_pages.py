@@ -16,7 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from scheduler.web.i18n import N_, request_translations
 from scheduler.web.pages.rendering import render
+from scheduler.web.pages.rule_texts import rule_text
 
 # Machine-facing paths, and the patient-facing unsubscribe page (which is not a staff page).
 NOT_PAGES = (
@@ -32,9 +34,29 @@ NOT_PAGES = (
     "/openapi.json",
 )
 EXPLANATIONS = {
-    404: "The link may be mistyped, or what it pointed to no longer exists.",
-    405: "This address does not take that kind of request.",
+    404: N_("The link may be mistyped, or what it pointed to no longer exists."),
+    405: N_("This address does not take that kind of request."),
 }
+# The titles these pages can have, for the catalogue (they are HTTP phrases, capitalised).
+TITLES = (
+    N_("Bad request"),
+    N_("Forbidden"),
+    N_("Not found"),
+    N_("Method not allowed"),
+    N_("Request entity too large"),
+    N_("Too many requests"),
+    N_("Internal server error"),
+)
+# Details raised on page routes that staff read as the explanation.
+DETAILS = (
+    N_("This form has expired or did not come from this site. Reload and try again."),
+    N_("No such patient"),
+    N_("No such treatment"),
+    N_("No such alert"),
+    N_("No such message"),
+    N_("No such reply"),
+    N_("Choose the patient to move the reply to"),
+)
 
 
 def wants_page(request: Request) -> bool:
@@ -45,15 +67,16 @@ def wants_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, detail: str | None) -> Response:
+    gettext = request_translations(request).gettext
     phrase = HTTPStatus(status).phrase  # "Not Found"; shown as "Not found", like the other titles
-    generic = EXPLANATIONS.get(status, "Go back and try again.")
+    generic = EXPLANATIONS.get(status, N_("Go back and try again."))
     explanation = detail if detail and detail != phrase else generic
     return render(
         request,
         "error.html",
         status_code=status,
-        title=phrase.capitalize(),
-        explanation=explanation,
+        title=gettext(phrase.capitalize()),
+        explanation=rule_text(gettext(explanation), gettext),
     )
 
 

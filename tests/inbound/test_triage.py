@@ -9,7 +9,8 @@ import pytest
 
 from scheduler.inbound import triage_lexicon as lexicon
 from scheduler.inbound.alerts import parse_ack
-from scheduler.inbound.triage import LEVELS, Triage, checkin_of, classify, keyword_of, normalise
+from scheduler.inbound.reply_words import checkin_of, keyword_of, normalise
+from scheduler.inbound.triage import LEVELS, Triage, classify
 
 URGENT, CONCERN, ROUTINE = "urgent", "concern", "routine"
 

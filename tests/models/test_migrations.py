@@ -167,3 +167,22 @@ def test_existing_staff_accounts_become_admins_in_0009(database_url: str) -> Non
     engine.dispose()
     assert tuple(row) == ("admin", None, 2)
     assert audit_columns == []
+
+
+def test_existing_staff_accounts_get_no_language_in_0010s(database_url: str) -> None:
+    """Accounts from before 0010s have no language yet: the next login takes the browser's."""
+    engine = engine_at_revision(database_url, "0009")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO staff_user (id, email, name, password_hash, active, failed_logins, "
+                "created_at, session_epoch, role) VALUES (1, 'nadia@clinic.example', 'Nadia', "
+                "'$argon2id$x', :yes, 0, '2026-11-20 15:00:00+00:00', 0, 'admin')"
+            ),
+            {"yes": True},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT email, role, language FROM staff_user")).one()
+    engine.dispose()
+    assert tuple(row) == ("nadia@clinic.example", "admin", None)

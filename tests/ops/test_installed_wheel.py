@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.cli import clean_environ
@@ -66,7 +67,8 @@ def test_the_wheel_carries_every_runtime_file(wheel: Path) -> None:
     shipped = {
         str(p.relative_to(REPO / "templates"))
         for p in (REPO / "templates").rglob("*")
-        if p.is_file() and p.suffix in {".j2", ".html", ".css", ".toml"}
+        # Every file, whatever its suffix: a new kind of file (scripts, catalogues) must ship too.
+        if p.is_file() and "__pycache__" not in p.parts
     }
     assert shipped, "no templates found in the checkout"
     assert {f"scheduler/templates/{name}" for name in shipped} <= names
@@ -92,9 +94,26 @@ def test_serve_answers_healthz(installed: Path, tmp_path: Path) -> None:
     try:
         body = wait_for("healthz 200 from the installed service", service.health, timeout=60)
         assert body["database"] == "ok"
+        # The pages' own files are served from the installed package, scripts included.
+        for name in ("app.css", "today.js", "compose.js"):
+            static = httpx.get(f"http://127.0.0.1:{service.port}/static/{name}", timeout=5)
+            assert static.status_code == 200, name
         service.process.send_signal(signal.SIGTERM)
         assert service.process.wait(timeout=30) == 0, service.stderr
         assert "stopped cleanly" in service.stderr + service.stdout
     finally:
         service.kill()
     assert os.path.exists(tmp_path / "aftercare.db")
+
+
+def test_the_installed_staff_pages_read_the_french_catalogue(
+    installed: Path, tmp_path: Path
+) -> None:
+    """The .po ships in the wheel and is read from the installed package, no compile step."""
+    probe = (
+        "from scheduler.web.i18n import LOCALE_DIR, translations\n"
+        "assert 'site-packages' in str(LOCALE_DIR), LOCALE_DIR\n"
+        "print(translations('fr').gettext('Inbox'))\n"
+    )
+    out = _run(installed.parent / "python", "-c", probe, cwd=tmp_path, env=_environ(tmp_path))
+    assert out.strip() == "Boîte de réception"

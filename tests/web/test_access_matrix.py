@@ -91,6 +91,7 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/patients"): P.VIEW,
     ("GET", "/import"): P.REGISTER,
     ("POST", "/import"): P.REGISTER,
+    ("POST", "/account/language"): P.VIEW,
     # the admin area
     ("GET", "/admin"): P.VIEW_SETTINGS,
     ("GET", "/admin/audit"): P.READ_AUDIT,

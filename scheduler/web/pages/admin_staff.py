@@ -31,6 +31,7 @@ from scheduler.staff.roles import ROLE_LABELS, parse_role
 from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.i18n import N_, gettext_of
 from scheduler.web.pages.access import StaffAdmin
 from scheduler.web.pages.rendering import render
 
@@ -100,8 +101,8 @@ def add(
         now=clock(),
     )
     db.commit()
-    return _page(request, db, notice=f"Account created for {created.email}.",
-                 secret=(created.email, password))  # fmt: skip
+    notice = gettext_of(request)(N_("Account created for %(email)s.")) % {"email": created.email}
+    return _page(request, db, notice=notice, secret=(created.email, password))
 
 
 def _change(
@@ -114,8 +115,10 @@ def _change(
     done: str,
     clock: Clock,
     detail: str | None = None,
+    role: str = "",
 ) -> Response:
-    """One account change and its audit event, or the page again saying why not."""
+    """One account change and its audit event, or the page again saying why not; `done` is
+    a msgid with %(email)s (and %(role)s)."""
     try:
         changed = change(get_staff(db, staff_id))
     except (StaffError, ValueError) as exc:
@@ -125,7 +128,8 @@ def _change(
         db, actor=actor, action=action, target=f"staff:{staff_id}", detail=detail, now=clock()
     )
     db.commit()
-    return _page(request, db, notice=done.format(email=changed.email))
+    gettext = gettext_of(request)
+    return _page(request, db, notice=gettext(done) % {"email": changed.email, "role": role})
 
 
 @router.post("/admin/staff/{staff_id}/role", response_class=HTMLResponse)
@@ -149,9 +153,10 @@ def change_role(
         "staff_role",
         staff_id,
         lambda account: set_role(db, account.email, role, practitioner_id=linked),
-        "{email} is now " + ROLE_LABELS[role].lower() + ".",
+        N_("%(email)s is now %(role)s."),
         clock,
         detail=f"role {role}",
+        role=gettext_of(request)(ROLE_LABELS[role]).lower(),
     )
 
 
@@ -163,7 +168,7 @@ def deactivate(
     return _change(
         request, db, staff.email, "staff_deactivate", staff_id,
         lambda account: set_active(db, account.email, active=False),
-        "{email} can no longer sign in; its sessions have ended.", clock,
+        N_("%(email)s can no longer sign in; its sessions have ended."), clock,
     )  # fmt: skip
 
 
@@ -175,7 +180,7 @@ def activate(
     return _change(
         request, db, staff.email, "staff_activate", staff_id,
         lambda account: set_active(db, account.email, active=True),
-        "{email} can sign in again.", clock,
+        N_("%(email)s can sign in again."), clock,
     )  # fmt: skip
 
 
@@ -190,7 +195,7 @@ def sign_out(
 
     return _change(
         request, db, staff.email, "staff_signout", staff_id, end,
-        "Every session of {email} has ended.", clock,
+        N_("Every session of %(email)s has ended."), clock,
     )  # fmt: skip
 
 
@@ -209,5 +214,7 @@ def new_password(
         db, actor=staff.email, action="staff_password", target=f"staff:{staff_id}", now=clock()
     )
     db.commit()
-    notice = f"New password for {account.email}; its sessions have ended and any lockout is lifted."
+    notice = gettext_of(request)(
+        N_("New password for %(email)s; its sessions have ended and any lockout is lifted.")
+    ) % {"email": account.email}
     return _page(request, db, notice=notice, secret=(account.email, password))

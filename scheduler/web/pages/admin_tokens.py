@@ -18,6 +18,7 @@ from scheduler.staff.api_tokens import (
 from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.i18n import N_, gettext_of
 from scheduler.web.pages.access import TokenAdmin
 from scheduler.web.pages.rendering import render
 
@@ -75,7 +76,7 @@ def add(
     return _page(
         request,
         db,
-        notice=f"Token {created.row.name} created.",
+        notice=gettext_of(request)(N_("Token %(name)s created.")) % {"name": created.row.name},
         secret=(created.row.name, created.secret),
     )
 
@@ -104,4 +105,5 @@ def revoke(
         now=now,
     )
     db.commit()
-    return _page(request, db, notice=f"Token {token.name} revoked: calls with it now get 401.")
+    notice = gettext_of(request)(N_("Token %(name)s revoked: calls with it now get 401."))
+    return _page(request, db, notice=notice % {"name": token.name})

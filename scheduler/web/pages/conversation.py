@@ -12,9 +12,11 @@ from scheduler.web.access import check_scope
 from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.i18n import gettext_of
 from scheduler.web.pages.access import Contact, staff_scope
 from scheduler.web.pages.patient import timeline_response
 from scheduler.web.pages.rendering import see_other
+from scheduler.web.pages.rule_texts import rule_text
 
 router = APIRouter()
 
@@ -49,7 +51,13 @@ def write_to_patient(
         # The page again, the text kept, the error next to the form (nothing was queued).
         written = {"text": text, "channel": channel, "reply_to": reply_to}
         return timeline_response(
-            request, db, staff, clock, patient_id, written=written, write_error=str(exc)
+            request,
+            db,
+            staff,
+            clock,
+            patient_id,
+            written=written,
+            write_error=rule_text(str(exc), gettext_of(request)),
         )
     audit.record(
         db,

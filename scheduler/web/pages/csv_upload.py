@@ -13,6 +13,7 @@ from scheduler.followups.csv_import import KNOWN, REQUIRED, CsvFormatError, Impo
 from scheduler.staff import audit
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, EngineDep, SessionDep, SettingsDep
+from scheduler.web.i18n import N_, request_translations
 from scheduler.web.pages.access import Registrar
 from scheduler.web.pages.rendering import render
 
@@ -61,20 +62,26 @@ async def import_upload(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> Response:
+    gettext = request_translations(request).gettext
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, error="Choose a CSV file to upload.", status_code=400)
+        return _page(request, error=gettext(N_("Choose a CSV file to upload.")), status_code=400)
     filename = upload.filename
     raw = await upload.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         return _page(
-            request, error="The file is larger than 2 MB.", filename=filename, status_code=400
+            request,
+            error=gettext(N_("The file is larger than 2 MB.")),
+            filename=filename,
+            status_code=400,
         )
     try:
         # Decoded whole first: a bad byte late in the file must not leave half of it imported.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        message = f"The file is not UTF-8 text (byte {exc.start}). Save it as “CSV UTF-8”."
+        message = gettext(
+            N_("The file is not UTF-8 text (byte %(byte)s). Save it as “CSV UTF-8”.")
+        ) % {"byte": exc.start}
         return _page(request, error=message, filename=filename, status_code=400)
     now = clock()
     try:

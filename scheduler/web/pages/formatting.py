@@ -3,44 +3,42 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 
 
 def local_time(
-    moment: datetime | None, zone: ZoneInfo, *, now: datetime | None = None, short: bool = False
+    moment: datetime | None,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+    short: bool = False,
+    language: str = "en",
+    today_label: str = "Today",
 ) -> str:
     """'Today, 14:05' ('14:05' if short), 'Tue 25 Nov, 14:05' this year, with the year otherwise.
 
-    Without `now`, always the full date with its year.
+    Without `now`, always the full date with its year. French: 'mar. 25 nov., 14:05'.
     """
     if moment is None:
         return ""
     here = moment.astimezone(zone)
+    french = language == "fr"
     if now is not None:
         today = now.astimezone(zone)
         if here.date() == today.date():
-            return here.strftime("%H:%M" if short else "Today, %H:%M")
+            if short:
+                return here.strftime("%H:%M")
+            return f"{today_label}, {here.strftime('%H:%M')}"
         if here.year == today.year:
+            if french:
+                return format_datetime(here, "EEE d MMM, HH:mm", locale="fr_CA")
             return here.strftime("%a %d %b, %H:%M")
+    if french:
+        return format_datetime(here, "EEE d MMM y, HH:mm", locale="fr_CA")
     return here.strftime("%a %d %b %Y, %H:%M")
-
-
-def age(moment: datetime | None, now: datetime) -> str:
-    """How long ago, in words: 'just now', '12 min', '3 h 5 min', '2 days'."""
-    if moment is None:
-        return ""
-    elapsed = now - moment
-    if elapsed < timedelta(minutes=1):
-        return "just now"
-    minutes = int(elapsed.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days = hours // 24
-    return "1 day" if days == 1 else f"{days} days"
 
 
 def json_list(text: str | None) -> list[str]:
@@ -52,12 +50,3 @@ def json_list(text: str | None) -> list[str]:
     except ValueError:
         return []
     return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def reason_text(reason: str) -> str:
-    """'pus_or_discharge' -> 'pus or discharge'."""
-    return reason.replace("_", " ").replace("-", " ")
-
-
-def channel_label(channel: str) -> str:
-    return {"sms": "SMS", "email": "Email", "both": "SMS and email"}.get(channel, channel)

@@ -13,13 +13,14 @@ from scheduler.staff.login_throttle import source_key
 from scheduler.text_input import clean_line
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
+from scheduler.web.i18n import N_, negotiate, request_translations
 from scheduler.web.pages.rendering import render, safe_next, see_other
 from scheduler.web.session import clear_cookie, login_session, session_staff, write_cookie
 
 router = APIRouter(include_in_schema=False)
 
 # One message for an unknown email, a wrong password and a locked account alike.
-LOGIN_FAILED = (
+LOGIN_FAILED = N_(
     "Email or password not recognised. After several failed tries, "
     "signing in pauses for a few minutes."
 )
@@ -58,8 +59,16 @@ def login(
         audit.record(db, actor=actor, action="login_failed", detail=detail, now=now)
         db.commit()
         return render(
-            request, "login.html", status_code=400, next=target, email=email, error=LOGIN_FAILED
+            request,
+            "login.html",
+            status_code=400,
+            next=target,
+            email=email,
+            error=request_translations(request).gettext(LOGIN_FAILED),
         )
+    if attempt.staff.language is None:
+        # The first login of an account chooses its language the way the login page was shown.
+        attempt.staff.language = negotiate(request.headers.get("accept-language"))
     audit.record(db, actor=attempt.staff.email, action="login", now=now)
     db.commit()
     response = see_other(target)

@@ -27,6 +27,7 @@ from scheduler.staff.timeline import EntryKind, patient_timeline
 from scheduler.web.api.common import MAX_ID, RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.i18n import N_, request_translations
 from scheduler.web.pages.access import Contact, Registrar, Viewer
 from scheduler.web.pages.rendering import render, safe_next, see_other
 
@@ -34,23 +35,28 @@ router = APIRouter(include_in_schema=False)
 
 # What the page says after an action; the redirect carries only the key and a count.
 NOTICES = {
-    "cancelled": "Follow-ups cancelled: {n} pending message(s) will not be sent.",
-    "resent": "The message is queued again and goes out at the next dispatch pass.",
-    "handled": "Reply marked as handled.",
-    "opted_out": "Patient opted out: {n} pending message(s) cancelled.",
-    "opted_in": "Patient opted back in: {n} message(s) will be sent again.",
-    "registered": "Treatment registered.",
-    "message_queued": "Message queued: it goes out at the next dispatch pass.",
-    "moved": "The reply (and its alert) now belong to this patient.",
-    "corrected": "Details corrected: {n} field(s) changed (the old values are in the audit log).",
-    "erased": "Patient erased: {n} pending message(s) cancelled; their details and texts are "
-    "gone, counts and statuses stay.",
+    "cancelled": N_("Follow-ups cancelled: %(n)s pending message(s) will not be sent."),
+    "resent": N_("The message is queued again and goes out at the next dispatch pass."),
+    "handled": N_("Reply marked as handled."),
+    "opted_out": N_("Patient opted out: %(n)s pending message(s) cancelled."),
+    "opted_in": N_("Patient opted back in: %(n)s message(s) will be sent again."),
+    "registered": N_("Treatment registered."),
+    "message_queued": N_("Message queued: it goes out at the next dispatch pass."),
+    "moved": N_("The reply (and its alert) now belong to this patient."),
+    "corrected": N_(
+        "Details corrected: %(n)s field(s) changed (the old values are in the audit log)."
+    ),
+    "erased": N_(
+        "Patient erased: %(n)s pending message(s) cancelled; their details and texts are "
+        "gone, counts and statuses stay."
+    ),
 }
 
 
-def notice_text(done: str | None, n: int | None) -> str | None:
+def notice_text(done: str | None, n: int | None, gettext: Callable[[str], str] = str) -> str | None:
+    """The flash message for `done` in the reader's language (`gettext`)."""
     template = NOTICES.get(done or "")
-    return template.format(n=n if n is not None else 0) if template else None
+    return gettext(template) % {"n": n if n is not None else 0} if template else None
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -88,6 +94,7 @@ def timeline_response(
 ) -> Response:
     """The timeline page, audited as a view; `written` refills the message form, `details`
     the correction form."""
+    gettext = request_translations(request).gettext
     timeline = patient_timeline(db, patient_id)
     if timeline is None:
         raise HTTPException(status_code=404, detail="No such patient")
@@ -123,8 +130,8 @@ def timeline_response(
         photos=photos_by_reply(
             db, [e.item.id for e in timeline.entries if e.kind == EntryKind.REPLY]
         ),
-        notice=notice_text(done, n),
-        error=ERRORS.get(error or ""),
+        notice=notice_text(done, n, gettext),
+        error=gettext(ERRORS[error]) if error in ERRORS else None,
         reachable=reachable,
         written={"channel": default or "", "text": "", "reply_to": "", **(written or {})},
         write_error=write_error,
@@ -134,8 +141,8 @@ def timeline_response(
 
 
 ERRORS = {
-    "resend": "That message cannot be sent again (it is not failed, or the patient opted out).",
-    "cancel": "That treatment no longer exists.",
+    "resend": N_("That message cannot be sent again (it is not failed, or the patient opted out)."),
+    "cancel": N_("That treatment no longer exists."),
 }
 
 

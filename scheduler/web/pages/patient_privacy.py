@@ -17,9 +17,11 @@ from scheduler.staff import audit
 from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
+from scheduler.web.i18n import gettext_of
 from scheduler.web.pages.access import Corrector, Eraser, Exporter
 from scheduler.web.pages.patient import timeline_response
 from scheduler.web.pages.rendering import SECURITY_HEADERS, render, see_other
+from scheduler.web.pages.rule_texts import rule_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,6 +51,7 @@ def correct_details(
             errors.setdefault(field, message[:1].upper() + message[1:])
     except CorrectionError as exc:
         field, _sep, message = str(exc).partition(": ")
+        message = rule_text(message, gettext_of(request))
         errors[field if field in DETAIL_FIELDS else "name"] = message[:1].upper() + message[1:]
     if errors:
         db.rollback()

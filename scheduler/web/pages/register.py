@@ -20,11 +20,13 @@ from scheduler.web.access import check_scope
 from scheduler.web.api.common import FilterId, RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
+from scheduler.web.i18n import N_, request_translations
 from scheduler.web.pages.access import Registrar, Viewer, staff_scope
 from scheduler.web.pages.register_form import (
     CONSENT_SOURCES,
     parse_register_form,
     registration_error,
+    translate_error,
 )
 from scheduler.web.pages.rendering import page_kinds, render, see_other
 
@@ -153,7 +155,10 @@ def register(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> Response:
+    gettext = request_translations(request).gettext
     parsed = parse_register_form(form)
+    # The form's own errors are English msgids: shown in the reader's language.
+    parsed.errors = {name: translate_error(text, gettext) for name, text in parsed.errors.items()}
     if parsed.request is not None:
         now = clock()
         try:
@@ -161,23 +166,27 @@ def register(
         except PhoneInUse as exc:
             db.rollback()
             names = ", ".join(k.name for k in exc.known)
-            parsed.errors["patient"] = f"This phone is already {names}'s. Who is this patient?"
+            parsed.errors["patient"] = gettext(
+                N_("This phone is already %(names)s's. Who is this patient?")
+            ) % {"names": names}
             return _form_page(
                 request, db, parsed.values, errors=parsed.errors, status_code=400, phone_in_use=exc
             )
         except DuplicateTreatment as exc:
             db.rollback()
             found = exc.earlier
-            parsed.errors["force"] = (
-                f"A {found.kind} treatment on {found.treated_on} is already registered for this"
-                " patient. Tick the box to register a second one that day."
-            )
+            parsed.errors["force"] = gettext(
+                N_(
+                    "A %(kind)s treatment on %(day)s is already registered for this"
+                    " patient. Tick the box to register a second one that day."
+                )
+            ) % {"kind": found.kind, "day": found.treated_on}
             return _form_page(
                 request, db, parsed.values, errors=parsed.errors, status_code=400, duplicate=exc
             )
         except RegistrationError as exc:
             db.rollback()
-            field, message = registration_error(str(exc))
+            field, message = registration_error(str(exc), gettext)
             parsed.errors[field] = message
         else:
             treatment_id = registered.treatment.id

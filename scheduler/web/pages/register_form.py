@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from pydantic import ValidationError
 
 from scheduler.followups.intake import TreatmentCreate
+from scheduler.web.i18n import N_
 
 FIELDS = (
     "name",
@@ -25,19 +27,47 @@ FIELDS = (
     "force",  # register although this patient has this treatment on this date
 )
 CONSENT_SOURCES = {
-    "in-clinic": "Signed in clinic",
-    "verbal": "Verbal, in person",
-    "phone": "By phone",
-    "online-booking": "Online booking form",
+    "in-clinic": N_("Signed in clinic"),
+    "verbal": N_("Verbal, in person"),
+    "phone": N_("By phone"),
+    "online-booking": N_("Online booking form"),
 }
 # Which form field shows an error about a model field; the date and time are one model field.
 _FIELD_OF = {"performed_at": "performed_date"}
+# Errors are English here (the msgids); the page translates them (`translate_errors`).
 _PLAIN = {
-    ("name", "string_too_short"): "Enter the patient's name.",
-    ("name", "missing"): "Enter the patient's name.",
-    ("phone", "missing"): "Enter a mobile number.",
-    ("consent_source", "string_too_short"): "Say how the patient agreed to messages.",
+    ("name", "string_too_short"): N_("Enter the patient's name."),
+    ("name", "missing"): N_("Enter the patient's name."),
+    ("phone", "missing"): N_("Enter a mobile number."),
+    ("consent_source", "string_too_short"): N_("Say how the patient agreed to messages."),
 }
+# Rule texts from `registration_rules` and the intake model that the page words itself.
+_RULES = (
+    (
+        re.compile(r"^email: required when channel is (\w+)$"),
+        "email",
+        N_("Required when channel is %(channel)s."),
+    ),
+    (
+        re.compile(r"^performed_at: more than an hour in the future$"),
+        "performed_date",
+        N_("More than an hour in the future."),
+    ),
+)
+# Validator sentences with a value in them (scheduler/contacts.py), as the page words them.
+_WITH_VALUE = (
+    (
+        re.compile(r"^(.+) is not a valid phone number\.$"),
+        N_("%(value)s is not a valid phone number."),
+    ),
+    (re.compile(r"^(.+) is not a phone number\.$"), N_("%(value)s is not a phone number.")),
+    (
+        re.compile(r"^(.+) does not look like a mobile number \(it cannot receive texts\)\.$"),
+        N_("%(value)s does not look like a mobile number (it cannot receive texts)."),
+    ),
+)
+# The channel as the sentence above names it ("email", "both"), translatable.
+_CHANNEL_WORDS = {"email": N_("email"), "both": N_("both")}
 
 
 @dataclass
@@ -66,19 +96,19 @@ def _performed_at(values: Mapping[str, str]) -> tuple[datetime | None, dict[str,
     day: date | None = None
     moment: time | None = None
     if not day_text:
-        errors["performed_date"] = "Enter the date of the treatment."
+        errors["performed_date"] = N_("Enter the date of the treatment.")
     else:
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
-            errors["performed_date"] = "Enter the date as YYYY-MM-DD."
+            errors["performed_date"] = N_("Enter the date as YYYY-MM-DD.")
     if not time_text:
-        errors["performed_time"] = "Enter the time of the treatment."
+        errors["performed_time"] = N_("Enter the time of the treatment.")
     else:
         try:
             moment = time.fromisoformat(time_text)
         except ValueError:
-            errors["performed_time"] = "Enter the time as HH:MM."
+            errors["performed_time"] = N_("Enter the time as HH:MM.")
     if day is None or moment is None:
         return None, errors
     return datetime.combine(day, moment), errors
@@ -111,8 +141,25 @@ def parse_register_form(form: Mapping[str, object]) -> ParsedForm:
     return parsed
 
 
-def registration_error(message: str) -> tuple[str, str]:
-    """A `RegistrationError` text ('email: required when …') as (form field, sentence)."""
+def translate_error(text: str, gettext: Callable[[str], str]) -> str:
+    """A form error (an English msgid, or a validator sentence with the typed value in it)
+    in the reader's language; a sentence the catalogue does not know stays as it is."""
+    for pattern, message in _WITH_VALUE:
+        found = pattern.match(text)
+        if found:
+            return gettext(message) % {"value": found.group(1)}
+    return gettext(text)
+
+
+def registration_error(message: str, gettext: Callable[[str], str] = str) -> tuple[str, str]:
+    """A `RegistrationError` text ('email: required when …') as (form field, sentence);
+    the rules the page knows come back in the reader's language (`gettext`)."""
+    for pattern, target, text in _RULES:
+        found = pattern.match(message)
+        if found:
+            channel = found.groups()[0] if found.groups() else ""
+            word = gettext(_CHANNEL_WORDS[channel]) if channel in _CHANNEL_WORDS else channel
+            return target, gettext(text) % {"channel": word}
     name, sep, rest = message.partition(":")
     if not sep:
         return "name", _sentence(message)

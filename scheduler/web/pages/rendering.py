@@ -21,7 +21,10 @@ from scheduler.settings import Settings
 from scheduler.staff.roles import Permission, role_may
 from scheduler.web.csrf import FIELD as CSRF_FIELD
 from scheduler.web.csrf import csrf_token, keep_new_session
+from scheduler.web.i18n import LANGUAGE_NAMES, request_language, translations
+from scheduler.web.i18n import install as install_i18n
 from scheduler.web.pages import formatting as page_format
+from scheduler.web.pages import labels
 from scheduler.web.session import session_staff
 
 PAGES_DIR = default_templates_dir() / "pages"
@@ -49,11 +52,17 @@ def page_kinds(request: Request) -> KindCatalog | None:
         return None  # pages still show; start-up and `aftercare check` name the problem
 
 
+def _lang(context: Context) -> str:
+    return str(context.get("lang") or "en")
+
+
 @pass_context
 def _step_label(context: Context, step: str, kind: str) -> str:
-    """'Day 3': from the kind's steps, as the kind file says."""
+    """'Day 3' ('Jour 3'): from the kind's steps, as the kind file says."""
     kinds = page_kinds(context["request"])
-    return kinds.step_label(kind, step) if kinds is not None else step
+    found = kinds.get(kind) if kinds is not None else None
+    known = found.step(step) if found is not None else None
+    return labels.day(translations(_lang(context)), known.day) if known is not None else step
 
 
 @pass_context
@@ -61,7 +70,36 @@ def _kind_name(context: Context, kind: str) -> str:
     """'Chemical peel' for `chemical_peel`; the stored name for a kind since removed."""
     kinds = page_kinds(context["request"])
     found = kinds.get(kind) if kinds is not None else None
-    return found.display("en") if found is not None else kind
+    return found.display(_lang(context)) if found is not None else kind
+
+
+@pass_context
+def _reason(context: Context, reason: str) -> str:
+    """A triage reason tag in the page's language."""
+    return labels.reason(translations(_lang(context)), reason)
+
+
+@pass_context
+def _word(context: Context, value: str) -> str:
+    """A stored word (status, level, keyword, role) as shown: 'pending' -> 'en attente'."""
+    return labels.word(translations(_lang(context)), value)
+
+
+@pass_context
+def _channel(context: Context, channel: str) -> str:
+    return labels.channel(translations(_lang(context)), channel)
+
+
+@pass_context
+def _kind_days(context: Context, kind: Any) -> str:
+    """'days 1, 3 and 7' for a kind, in the page's language."""
+    numbers = [step.day for step in kind.steps]
+    return labels.days(translations(_lang(context)), numbers)
+
+
+@pass_context
+def _age(context: Context, moment: Any, now: Any) -> str:
+    return labels.age(translations(_lang(context)), moment, now)
 
 
 @cache
@@ -69,15 +107,19 @@ def templates(directory: Path = PAGES_DIR) -> Jinja2Templates:
     """The page templates (autoescaped), with the formatting filters."""
     found = Jinja2Templates(directory=directory)
     found.env.filters.update(
-        age=page_format.age,
+        age=_age,
         json_list=page_format.json_list,
-        reason=page_format.reason_text,
+        reason=_reason,
+        word=_word,
         step=_step_label,
         kind=_kind_name,
-        channel=page_format.channel_label,
+        kind_days=_kind_days,
+        channel=_channel,
         phone=display_phone,
     )
+    install_i18n(found.env)
     found.env.globals["csrf_field"] = CSRF_FIELD
+    found.env.globals["language_names"] = LANGUAGE_NAMES
     found.env.globals["can"] = _can
     return found
 
@@ -101,13 +143,21 @@ StaffDep = Annotated[StaffUser, Depends(current_staff)]
 
 
 def page_context(request: Request) -> dict[str, Any]:
-    """What every page and fragment gets: who is logged in, the form token, clinic zone, now."""
+    """What every page and fragment gets: who is logged in, the form token, clinic zone, now,
+    and the language (`lang`) that `_` and the filters translate into."""
     settings: Settings = request.app.state.settings
     now = request.app.state.clock()
+    lang = request_language(request)
+    today_label = translations(lang).gettext("Today")
 
     def local(moment: Any, *, now_aware: bool = True, short: bool = False) -> str:
         return page_format.local_time(
-            moment, settings.zone, now=now if now_aware else None, short=short
+            moment,
+            settings.zone,
+            now=now if now_aware else None,
+            short=short,
+            language=lang,
+            today_label=today_label,
         )
 
     return {
@@ -117,6 +167,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "local": local,
         "clinic_name": settings.clinic_name,
         "path": request.url.path,
+        "lang": lang,
     }
 
 

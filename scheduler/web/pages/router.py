@@ -12,6 +12,7 @@ from scheduler.web.pages import (
     alert,
     conversation,
     csv_upload,
+    language,
     lists,
     login,
     patient,
@@ -37,6 +38,7 @@ PARTS = (
     admin,
     admin_staff,
     admin_tokens,
+    language,
 )
 for _part in PARTS:
     router.include_router(_part.router)

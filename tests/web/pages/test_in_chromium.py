@@ -506,3 +506,53 @@ def test_an_admin_manages_accounts_tokens_and_a_patients_data(
         erased = session.get(Patient, patient_id)
     assert erased is not None and erased.erased_at is not None and erased.phone == ""
     context.close()
+
+
+DOC_SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+def test_the_main_pages_in_english_and_french(browser: Browser, served: Served) -> None:
+    """Today, Register, a timeline and Alerts in both languages (docs/screenshots/*-en|fr.png);
+    French is chosen with the header's EN | FR control, and a French browser's login is French."""
+    patient_id = _seed_a_busy_morning(served)
+    base = served.url
+    context = browser.new_context(viewport=DESKTOP, locale="en-CA")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, base)
+    shots = {
+        "today": "/",
+        "register": "/treatments/new",
+        "patient": f"/patients/{patient_id}",
+        "alerts": "/alerts?status=all",
+    }
+    DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+    for language, switch in (("en", None), ("fr", "FR")):
+        if switch is not None:
+            page.goto(f"{base}/")
+            page.get_by_role("button", name=switch, exact=True).click()
+            page.wait_for_url(f"{base}/")
+        for name, path in shots.items():
+            page.goto(f"{base}{path}")
+            assert page.locator("html").get_attribute("lang") == language
+            page.screenshot(path=str(DOC_SHOTS / f"{name}-{language}.png"), full_page=True)
+    nav = page.get_by_role("navigation", name="Principal")
+    assert nav.get_by_role("link", name="Aujourd’hui").is_visible()  # noqa: RUF001
+    assert nav.get_by_role("link", name="Boîte de réception").is_visible()
+    # The longer French labels and the EN | FR control still fit a phone: no sideways scroll.
+    phone = browser.new_context(viewport=PHONE, storage_state=context.storage_state())
+    small = phone.new_page()
+    for name, path in shots.items():
+        small.goto(f"{base}{path}")
+        width = small.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (name, width)
+    small.goto(f"{base}/")
+    small.screenshot(path=str(DOC_SHOTS / "today-fr-phone.png"), full_page=True)
+    phone.close()
+    context.close()
+    french = browser.new_context(viewport=PHONE, locale="fr-CA").new_page()
+    french.goto(f"{base}/login")
+    assert french.locator("html").get_attribute("lang") == "fr"
+    assert french.get_by_role("heading", name="Se connecter").is_visible()
+    french.screenshot(path=str(DOC_SHOTS / "login-fr-phone.png"), full_page=True)
+    french.context.close()

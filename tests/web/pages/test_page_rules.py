@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.support import NullTranslations
 
 from scheduler.followups.kinds import cached_catalog
-from scheduler.web.pages.formatting import age, json_list, local_time
+from scheduler.web.pages.formatting import json_list, local_time
+from scheduler.web.pages.labels import age
 from scheduler.web.pages.register_form import parse_register_form, registration_error
 from scheduler.web.pages.rendering import safe_next
 
@@ -118,7 +120,7 @@ def test_local_times_are_clinic_wall_times(moment: datetime, short: bool, expect
     ],
 )
 def test_ages_read_like_a_person_says_them(elapsed: timedelta, expected: str) -> None:
-    assert age(NOW - elapsed, NOW) == expected
+    assert age(NullTranslations(), NOW - elapsed, NOW) == expected
 
 
 def test_stored_json_lists_and_step_names() -> None:
