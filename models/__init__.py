@@ -11,6 +11,7 @@ from models.tables import (
     Patient,
     PatientBase,
     Practitioner,
+    ReplyMedia,
     StaffUser,
     Treatment,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Patient",
     "PatientBase",
     "Practitioner",
+    "ReplyMedia",
     "StaffUser",
     "Treatment",
     "TreatmentStatus",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -23,6 +24,7 @@ from models.vocabulary import (
     AlertStatus,
     ChannelChoice,
     Language,
+    MediaStatus,
     OutboxStatus,
     Role,
     TreatmentStatus,
@@ -205,6 +207,40 @@ class Alert(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     acknowledged_by: str | None = Field(default=None, max_length=320)
     ack_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # When the practitioner was told that a photo came after this alert (once per alert).
+    photo_told_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ReplyMedia(SQLModel, table=True):
+    """A photo a reply carried (MMS media or email attachment), kept in the database itself so
+    that every service process serves it; refused files keep only the reason."""
+
+    __tablename__ = "reply_media"
+    __table_args__ = (Index("ix_reply_media_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("inbound_message.id"), nullable=False, index=True)
+    )
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    # The alert it is shown with: its reply's own, or an urgent one it followed within 30 min.
+    alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True)
+    status: str = Field(default=MediaStatus.PENDING, max_length=10)
+    refusal: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    content_type: str | None = Field(default=None, max_length=50)
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    thumbnail: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int | None = None
+    # Twilio's media SID (ME...), never a URL with credentials; None for an email attachment.
+    source: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    provider_deleted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(sa_column=_ts())
+    stored_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class StaffUser(SQLModel, table=True):

@@ -107,6 +107,15 @@ class AlertStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
 
 
+class MediaStatus(StrEnum):
+    """A reply's photo: waiting to be fetched, kept (an image), or refused (with its reason)."""
+
+    PENDING = "pending"
+    STORED = "stored"
+    REFUSED = "refused"
+    ERASED = "erased"  # the patient's data was erased (privacy): the row stays, the bytes go
+
+
 class Role(StrEnum):
     """What a staff account may do; `scheduler.staff.roles` holds the table of permissions."""
 

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str = ""
     twilio_api_base: str = "https://api.twilio.com"
     twilio_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Patients' photos (MMS and email attachments): see README "Photos".
+    twilio_delete_media: bool = False
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    media_fetch_timeout_seconds: float = Field(default=20.0, gt=0)
+    media_fetch_attempts: int = Field(default=5, ge=1)
+    media_retry_seconds: float = Field(default=10.0, gt=0)
     public_base_url: str = "http://127.0.0.1:8000"
 
     smtp_host: str = "localhost"

@@ -130,6 +130,23 @@ class AlertNotifier:
         self._notify(alert_id, now, report)
         return report.notified > 0
 
+    def tell(self, alert_id: int, notice: AlertNotice) -> list[str]:
+        """Send one more notice about an alert to whoever its page went to; the errors."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            alert = session.get(Alert, alert_id)
+            assert alert is not None
+            practitioner = (
+                session.get(Practitioner, alert.practitioner_id) if alert.practitioner_id else None
+            )
+            direct = contacts_of(practitioner)
+            language = (
+                practitioner.language
+                if direct and practitioner is not None
+                else self.settings.default_language
+            )
+            context = self._context(session, alert, language)
+        return self._send_all(notice, direct or oncall_contacts(self.settings), context, language)
+
     def _claim_notify(self, alert_id: int, now: datetime) -> bool:
         """Take the alert with one conditional UPDATE, so two processes never both page."""
         return self._claim(

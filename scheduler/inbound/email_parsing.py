@@ -61,6 +61,8 @@ class IncomingEmail:
     received_at: datetime
     # The clinic's mail server passed DKIM, SPF or DMARC for the From domain (sender_auth.py).
     sender_authenticated: bool = False
+    # The attachments' decoded bytes (at most MAX_FILES), for photo_images to judge.
+    files: tuple[bytes, ...] = ()
 
 
 def parse_message(raw: bytes) -> EmailMessage:
@@ -115,6 +117,7 @@ def to_incoming(
         subject=" ".join(_header_text(message, "Subject").split()),
         text=clean_body(text, max_chars=MAX_TEXT_CHARS),
         attachments=attachment_names(message, body),
+        files=attachment_files(message, body),
         received_at=_received_at(message, now),
         sender_authenticated=_one_sender(message)
         and sender_authenticated(_all_raw(message, AUTH_RESULTS), sender, authserv_id),
@@ -172,7 +175,26 @@ def html_to_text(html: str) -> str:
 
 def attachment_names(message: EmailMessage, body: Message | None = None) -> tuple[str, ...]:
     """File names of every non-body leaf part (photos, documents, forwarded mails)."""
-    names: list[str] = []
+    return tuple(
+        _file_name(part.get_filename(), part.get_content_type()) for part in _files(message, body)
+    )
+
+
+MAX_FILES = 10  # as many as an MMS carries
+
+
+def attachment_files(message: EmailMessage, body: Message | None = None) -> tuple[bytes, ...]:
+    """The decoded bytes of the first MAX_FILES attachments (a forwarded mail: its bytes)."""
+    found: list[bytes] = []
+    for part in _files(message, body)[:MAX_FILES]:
+        payload = part.get_payload(decode=True)
+        found.append(payload if isinstance(payload, bytes) else part.as_bytes())
+    return tuple(found)
+
+
+def _files(message: EmailMessage, body: Message | None) -> list[Message]:
+    """Every non-body leaf part, in order."""
+    names: list[Message] = []
 
     def visit(part: Message) -> None:
         if part is body:
@@ -187,10 +209,10 @@ def attachment_names(message: EmailMessage, body: Message | None = None) -> tupl
         is_text = part.get_content_maintype() == "text"
         if filename is None and is_text and disposition != "attachment":
             return  # the other alternative of the body, not a file
-        names.append(_file_name(filename, part.get_content_type()))
+        names.append(part)
 
     visit(message)
-    return tuple(names)
+    return names
 
 
 def _is_quoted(line: str) -> bool:

@@ -16,6 +16,7 @@ from scheduler.contacts import mask_address
 from scheduler.inbound.alerts import AlertNotifier
 from scheduler.inbound.mailbox import IncomingEmail, MailboxError, poll_mailbox
 from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.inbound.photo_images import process_photo
 from scheduler.inbound.replies import IncomingReply, receive_reply
 from scheduler.settings import Settings
 
@@ -67,14 +68,20 @@ class MailboxJob:
             log.error("mailbox poll failed: %s", exc)
 
     def handle(self, mail: IncomingEmail) -> None:
+        # Judged here, in the poll's thread and before the database is written: each file is
+        # kept as a photo or refused with its reason, and shown with the reply.
+        limit = self.settings.media_max_bytes
+        photos = tuple(process_photo(raw, max_bytes=limit) for raw in mail.files)
         body = mail.text
-        if mail.attachments:
-            body += "\n[attachments: " + ", ".join(mail.attachments) + "]"
+        unread = mail.attachments[len(mail.files) :]  # past MAX_FILES: named, not kept
+        if unread:
+            body += "\n[attachments not kept: " + ", ".join(unread) + "]"
         reply = IncomingReply(
             channel=Medium.EMAIL,
             from_address=mail.from_address,
             body=body,
             provider_id=mail.message_id,
+            photos=photos,
             to_address=mail.to_address,
             received_at=mail.received_at,
             sender_verified=mail.sender_authenticated or not self.settings.email_require_auth,

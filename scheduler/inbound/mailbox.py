@@ -43,8 +43,8 @@ DONE_KEYWORD = "$AftercareDone"
 # bounded batch; they stay unprocessed (unread) for staff, and are retried when time allows.
 UNREADABLE_KEYWORD = "$AftercareUnreadable"
 MAX_PER_POLL = 200
-# A mail is fetched up to this many bytes: the headers, the typed text and the attachments'
-# names fit with room to spare; a photo's bytes past it are never read (nor parsed).
+# A mail is fetched up to this many bytes plus room for photos (mail_byte_limit): the headers
+# and the typed text fit with room to spare; bytes past the limit are never read (nor parsed).
 MAX_MAIL_BYTES = 1024 * 1024
 TIMEOUT_SECONDS = 30.0
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -93,7 +93,7 @@ def poll_mailbox(
         batch, pending = _batch(client, marks, limit, since)
         counts = {"seen": 0, "handled": 0, "skipped": 0, "failed": 0, "unreadable": 0}
         for uid, known_unreadable in batch:
-            raw = _fetch(client, uid)
+            raw = _fetch(client, uid, limit=mail_byte_limit(settings.media_max_bytes))
             if raw is None:  # expunged by someone else since the search
                 continue
             counts["seen"] += 1
@@ -118,6 +118,11 @@ def poll_mailbox(
     if report.seen:
         log.info("mailbox %s: %s", settings.imap_folder, report)
     return report
+
+
+def mail_byte_limit(media_max_bytes: int) -> int:
+    """How much of one mail is read: the text, and two photos of MEDIA_MAX_BYTES in base64."""
+    return MAX_MAIL_BYTES + 2 * (media_max_bytes * 4 // 3 + 4)
 
 
 def encode_folder(name: str) -> str:
@@ -173,7 +178,7 @@ def _process(
         return "skipped"
     sender = mask_address(incoming.from_address)
     if len(raw) >= MAX_MAIL_BYTES:
-        log.info("mail uid %s is larger than %s bytes: read up to there", uid, MAX_MAIL_BYTES)
+        log.info("mail uid %s is %s bytes or more (attachments)", uid, MAX_MAIL_BYTES)
     try:
         handle(incoming)
     except Exception as exc:  # one bad mail must not stop the others; it is retried next poll
@@ -323,10 +328,10 @@ def _search(client: imaplib.IMAP4, *criteria: str) -> list[str]:
     return [uid.decode() for uid in sorted(uids, key=int)]  # UIDs grow with arrival
 
 
-def _fetch(client: imaplib.IMAP4, uid: str) -> bytes | None:
-    # One mail per FETCH, at most MAX_MAIL_BYTES of it: photos make mails large, and neither
+def _fetch(client: imaplib.IMAP4, uid: str, *, limit: int) -> bytes | None:
+    # One mail per FETCH, at most `limit` bytes of it: photos make mails large, and neither
     # memory nor parsing time may grow with what a sender chose to send.
-    status, data = client.uid("FETCH", uid, f"(BODY.PEEK[]<0.{MAX_MAIL_BYTES}>)")
+    status, data = client.uid("FETCH", uid, f"(BODY.PEEK[]<0.{limit}>)")
     if status != "OK":
         raise imaplib.IMAP4.error(f"FETCH of uid {uid} failed: {_text(data)}")
     for item in data:

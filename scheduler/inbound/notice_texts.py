@@ -18,9 +18,9 @@ from scheduler.outbound.render import RenderError, default_templates_dir, templa
 from scheduler.outbound.wording import FILTERS
 from scheduler.shipped import search_path
 
-AlertNotice = Literal["urgent", "escalation", "summary"]
+AlertNotice = Literal["urgent", "escalation", "summary", "photo"]
 AlertPart = str  # an alert's text and subject parts (scheduler.channels.media)
-ALERT_NOTICES: tuple[AlertNotice, ...] = ("urgent", "escalation", "summary")
+ALERT_NOTICES: tuple[AlertNotice, ...] = ("urgent", "escalation", "summary", "photo")
 # Pages are plain text: every medium's subject and text parts, no HTML.
 ALERT_PARTS: tuple[AlertPart, ...] = tuple(
     part for spec in MEDIA.values() for part in (spec.subject_part, spec.text_part) if part

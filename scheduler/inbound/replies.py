@@ -39,6 +39,9 @@ from scheduler.inbound.answers import (
 )
 from scheduler.inbound.kind_signs import with_kind_signs
 from scheduler.inbound.notice_texts import NoticeRenderer
+from scheduler.inbound.photo_images import Outcome
+from scheduler.inbound.photo_rules import photo_level
+from scheduler.inbound.photo_store import add_reply_media, urgent_alert_before
 from scheduler.inbound.triage import classify
 from scheduler.outbound.optout import opt_in_address, opt_out_address
 from scheduler.settings import Settings
@@ -99,6 +102,7 @@ class IncomingReply:
     provider_id: str | None  # Twilio MessageSid or the email's Message-ID
     to_address: str | None = None
     media_urls: tuple[str, ...] = ()
+    photos: tuple[Outcome, ...] = ()  # an email's attachments, already judged (photo_images)
     received_at: datetime | None = None
     # False for an email the clinic's mail server did not authenticate (inbound/sender_auth.py).
     sender_verified: bool = True
@@ -148,7 +152,11 @@ def receive_reply(
     # The sender's current treatment may add its own red flags and expected effects.
     treatment_kind = find_kind(settings, sender.kind) if sender and sender.kind else None
     verdict = with_kind_signs(classify(body), body, treatment_kind, classify)
-    level = "routine" if staff_answer is not None else verdict.level
+    # A photo alone is a concern (someone must look at it); words are triaged as they are.
+    attached = len(reply.media_urls) + len(reply.photos)
+    level, photo_reason = photo_level(verdict.level, body, attached)
+    if staff_answer is not None:
+        level, photo_reason = "routine", None
     keyword = None if staff_answer is not None else verdict.keyword
     # An email nobody vouches for (unknown or unauthenticated sender) is stored and shown to
     # staff, and that is all: no opt-out, no alert, no answer. Staff decide.
@@ -174,7 +182,7 @@ def receive_reply(
     answer = staff_answer
     if (now_kind := settled(kind)) is not None:
         answer = _answer_text(settings, sender, now_kind, notices, emergency=emergency)
-    reasons = json.dumps(list(verdict.reasons))
+    reasons = json.dumps([*verdict.reasons, *([photo_reason] if photo_reason else [])])
     settled_by_itself = staff_answer is not None or keyword is not None
     values = {
         "patient_id": sender.patient_id if sender else None,
@@ -210,10 +218,28 @@ def receive_reply(
         return _replayed(session, seen)
 
     alert_id = None
-    if trusted and staff_answer is None and keyword is None and level in ALERT_LEVELS:
+    arrived = reply.received_at or now
+    # A photo soon after an urgent reply joins that alert (photo_rules.PHOTO_ALERT_WINDOW).
+    follows = (
+        urgent_alert_before(connection, sender.patient_id, arrived)
+        if attached and trusted and sender is not None
+        else None
+    )
+    # A photo alone that joined an urgent alert needs no alert of its own.
+    raise_own = not (follows is not None and photo_reason is not None)
+    if trusted and staff_answer is None and keyword is None and level in ALERT_LEVELS and raise_own:
         alert_id = _raise_alert(
             connection, inbound_id, sender, level, reasons, now=now, claimed=page_now
         )
+    add_reply_media(
+        connection,
+        inbound_id=inbound_id,
+        patient_id=sender.patient_id if sender else None,
+        alert_id=alert_id or follows,
+        media_urls=reply.media_urls,
+        photos=reply.photos,
+        now=now,
+    )
     # STOP/START is about the address it came from: every patient using that phone or email.
     # A known patient's, or any phone's (a text's sender is the carrier's word); an email
     # from an unknown or unauthenticated address opts nobody out.

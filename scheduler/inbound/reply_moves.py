@@ -1,13 +1,15 @@
 """Moving a reply to the right patient: a shared phone's reply first goes to the current one.
 
-Only to another patient reached at the address the reply came from; its alert follows it.
+Only to another patient reached at the address the reply came from; its alert and its photos
+follow it.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
-from models import Alert, InboundMessage, Patient, Treatment
+from models import Alert, InboundMessage, Patient, ReplyMedia, Treatment
 from models.vocabulary import Medium, TreatmentStatus
 
 
@@ -53,5 +55,12 @@ def move_reply(session: Session, reply_id: int, to_patient_id: int) -> tuple[int
         alert.treatment_id = reply.treatment_id
         alert.practitioner_id = treatment.practitioner_id if treatment else None
         session.add(alert)
+    # Its photos are the new patient's too; one that had joined the other patient's urgent
+    # alert (photo_rules) leaves it for the reply's own alert, if any.
+    session.execute(
+        update(ReplyMedia)
+        .where(col(ReplyMedia.inbound_id) == reply_id)
+        .values(patient_id=to_patient_id, alert_id=alert.id if alert else None)
+    )
     session.flush()
     return before, to_patient_id

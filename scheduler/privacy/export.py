@@ -25,6 +25,7 @@ SECTION_TITLES = {
     "treatments": "Treatments",
     "messages": "Messages sent or scheduled",
     "replies": "Replies",
+    "photos": "Photos sent with replies",
     "alerts": "Alerts raised for the practitioner",
     "opted_out_addresses": "Addresses that asked for no more messages",
     "audit": "Who viewed or changed this record",

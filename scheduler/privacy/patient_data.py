@@ -10,6 +10,7 @@ patient data without an entry here fails it.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,9 +26,10 @@ from models import (
     OptedOutAddress,
     OutboundMessage,
     Patient,
+    ReplyMedia,
     Treatment,
 )
-from models.vocabulary import Medium
+from models.vocabulary import MediaStatus, Medium
 from scheduler.staff import audit
 
 ERASED = "[erased]"  # what replaces a text that must not stay, where the column needs a value
@@ -180,6 +182,49 @@ ALERTS = table_data(
 )
 
 
+def _export_photos(session: Session, patient_id: int) -> list[Row]:
+    """Each photo's facts, and the photo itself as a data URI (the patient's copy holds it);
+    the thumbnail is left out, being only a smaller copy."""
+    query = select(ReplyMedia).where(col(ReplyMedia.patient_id) == patient_id)
+    rows = []
+    for media in session.exec(query.order_by(col(ReplyMedia.id))):
+        row = as_row(media)
+        del row["thumbnail"]
+        data = row.pop("data")
+        row["photo"] = (
+            f"data:{media.content_type};base64,{base64.b64encode(data).decode()}" if data else None
+        )
+        rows.append(row)
+    return rows
+
+
+def erase_photos(session: Session, condition: ColumnElement[bool]) -> int:
+    """The photos `condition` selects lose their bytes and Twilio SID; their rows stay
+    (counts), marked erased, so that no pending download fetches them again."""
+    result = session.execute(
+        update(ReplyMedia)
+        .where(condition)
+        .values(
+            status=MediaStatus.ERASED,
+            data=None,
+            thumbnail=None,
+            source=None,
+            refusal=None,
+            claimed_at=None,
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+PHOTOS = PatientData(
+    "photos",
+    _export_photos,
+    lambda session, patient: erase_photos(session, col(ReplyMedia.patient_id) == patient.id),
+)
+
+
 def _addresses(session: Session, patient_id: int) -> list[tuple[str, str]]:
     patient = session.get(Patient, patient_id)
     if patient is None:
@@ -271,6 +316,7 @@ PATIENT_DATA: tuple[PatientData, ...] = (
     TREATMENTS,
     MESSAGES,
     REPLIES,
+    PHOTOS,
     ALERTS,
     OPT_OUTS,
     AUDIT,

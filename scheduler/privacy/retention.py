@@ -19,12 +19,12 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import ColumnElement, Engine, Exists, exists, func, or_, update
 from sqlmodel import Session, col, select
 
-from models import Alert, InboundMessage, OutboundMessage, Patient, Treatment
+from models import Alert, InboundMessage, OutboundMessage, Patient, ReplyMedia, Treatment
 from models.db import session_scope
 from models.vocabulary import AlertStatus
 from scheduler.clock import Clock
 from scheduler.privacy.erasure import ErasureRefused, erase_patient
-from scheduler.privacy.patient_data import ERASED, REPLY_SCRUB
+from scheduler.privacy.patient_data import ERASED, REPLY_SCRUB, erase_photos
 from scheduler.settings import Settings
 from scheduler.staff import audit
 
@@ -148,6 +148,7 @@ def _scrub_strangers(session: Session, ids: list[int], *, now: datetime) -> int:
             .where(col(InboundMessage.id).in_(ids), col(column).is_not(None))
             .values({name: value})
         )
+    erase_photos(session, col(ReplyMedia.inbound_id).in_(ids))
     audit.record(
         session,
         actor=ACTOR,

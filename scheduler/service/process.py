@@ -19,6 +19,7 @@ from scheduler.channels.media import build_channels
 from scheduler.clock import Clock, system_clock
 from scheduler.inbound.alerts import AlertNotifier
 from scheduler.inbound.jobs import add_reply_jobs
+from scheduler.inbound.photo_jobs import add_photo_job
 from scheduler.ops.metrics import Metrics
 from scheduler.ops.runtime import ServiceState, describe_db_error, open_database
 from scheduler.ops.startup import checked_renderer
@@ -117,6 +118,7 @@ def serve(settings: Settings, *, host: str, port: int, clock: Clock = system_clo
     # by the request that stores it, and retried by the job if that page fails.
     notifier = AlertNotifier(engine, settings, channels)
     add_reply_jobs(scheduler, engine, settings, channels, clock, notifier)
+    add_photo_job(scheduler, engine, settings, clock, notifier)
     add_retention_job(scheduler, engine, settings, clock)
 
     def start() -> None:

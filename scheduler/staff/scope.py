@@ -13,7 +13,15 @@ from sqlalchemy import ColumnElement, exists, false, true
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
 
-from models import Alert, InboundMessage, OutboundMessage, Patient, StaffUser, Treatment
+from models import (
+    Alert,
+    InboundMessage,
+    OutboundMessage,
+    Patient,
+    ReplyMedia,
+    StaffUser,
+    Treatment,
+)
 from models.vocabulary import Role
 
 
@@ -87,6 +95,13 @@ def _alert_owner(session: Session, alert_id: int) -> tuple[bool, int | None]:
     return (alert is not None, alert.patient_id if alert else None)
 
 
+def _media_owner(session: Session, media_id: int) -> tuple[bool, int | None]:
+    # The owner only: loading the row would read the photo's bytes too.
+    query = select(ReplyMedia.id, ReplyMedia.patient_id).where(ReplyMedia.id == media_id)
+    found = session.exec(query).first()
+    return (found is not None, found[1] if found else None)
+
+
 def _patient_owner(session: Session, patient_id: int) -> tuple[bool, int | None]:
     return (session.get(Patient, patient_id) is not None, patient_id)
 
@@ -98,6 +113,7 @@ OWNERS = {
     "message_id": _message_owner,
     "reply_id": _reply_owner,
     "alert_id": _alert_owner,
+    "media_id": _media_owner,
 }
 
 

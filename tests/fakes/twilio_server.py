@@ -1,4 +1,6 @@
-"""A Twilio-compatible Messages API on 127.0.0.1 for tests, with scriptable faults."""
+"""A Twilio-compatible Messages API on 127.0.0.1 for tests, with scriptable faults; it also
+serves MMS media as Twilio does (Basic auth, then a redirect to short-lived storage) and
+deletes it on request."""
 
 from __future__ import annotations
 
@@ -54,6 +56,18 @@ class RecordedRequest:
     status: int
 
 
+@dataclass
+class FakeMedia:
+    """One MMS media item: its bytes, and how the fake serves them."""
+
+    body: bytes
+    content_type: str
+    fail_first: int = 0  # 404s before it is served (Twilio still storing it)
+    announce_length: bool = True  # False: streamed without Content-Length, then closed
+    downloads: int = 0
+    deleted: bool = False
+
+
 def _segments(body: str) -> int:
     """Rough segment count: ASCII stands in for GSM-7 (good enough for a fake)."""
     single, multi = (160, 153) if body.isascii() else (70, 67)
@@ -95,6 +109,8 @@ class FakeTwilio:
         self.slow_seconds = slow_seconds
         self.rules: dict[str, FaultMode] = {}  # To number -> fault on every request to it
         self.messages: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, FakeMedia] = {}  # media SID -> media
+        self._storage: dict[str, str] = {}  # one-time storage token -> media SID
         self._queue: deque[FaultMode] = deque()
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -116,6 +132,45 @@ class FakeTwilio:
         """Answer the next `n` message requests (any recipient) with `mode`."""
         with self._lock:
             self._queue.extend([mode] * n)
+
+    def add_media(
+        self,
+        body: bytes,
+        content_type: str = "image/jpeg",
+        *,
+        message_sid: str,
+        fail_first: int = 0,
+        announce_length: bool = True,
+    ) -> str:
+        """Hold a media item; returns the MediaUrl Twilio would put in the inbound webhook."""
+        sid = "ME" + secrets.token_hex(16)
+        with self._lock:
+            self.media[sid] = FakeMedia(body, content_type, fail_first, announce_length)
+        return (
+            f"https://api.twilio.com/2010-04-01/Accounts/{self.account_sid}"
+            f"/Messages/{message_sid}/Media/{sid}"
+        )
+
+    def media_answer(self, tail: str, auth_ok: bool) -> tuple[int, str | None]:
+        """GET .../Messages/MM…/Media/ME…: status, and where it redirects (like Twilio's 307
+        to its storage); None when it is not a media path."""
+        parts = tail.split("/")
+        if len(parts) != 4 or parts[0] != "Messages" or parts[2] != "Media":
+            return 0, None
+        if not auth_ok:
+            return 401, None
+        with self._lock:
+            media = self.media.get(parts[3])
+            if media is None or media.deleted:
+                return 404, None
+            if media.fail_first > 0:
+                media.fail_first -= 1
+                return 404, None
+            token = secrets.token_urlsafe(16)
+            self._storage[token] = parts[3]
+        # Another origin, as Twilio's storage is: the client must not send it the credentials.
+        port = self._server.server_address[1] if self._server else 0
+        return 307, f"http://localhost:{port}/media-storage/{token}?Expires=300"
 
     def max_per_second(self) -> int:
         """The most requests that arrived within any one-second window."""
@@ -271,6 +326,60 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client timed out and hung up: expected in "slow" tests
 
+        def _bytes(self, status: int, media: FakeMedia | None, location: str = "") -> None:
+            try:
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                if media is None:
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_header("Content-Type", media.content_type)
+                if media.announce_length:
+                    self.send_header("Content-Length", str(len(media.body)))
+                else:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                self.wfile.write(media.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped reading (too large): expected
+
+        def _storage(self) -> bool:
+            """GET /media-storage/<token>: the bytes, once per token, no credentials needed."""
+            if not self.path.startswith("/media-storage/"):
+                return False
+            token = self.path.removeprefix("/media-storage/").split("?", 1)[0]
+            with fake._lock:
+                sid = fake._storage.pop(token, None)
+                media = fake.media.get(sid) if sid else None
+                if media is not None:
+                    media.downloads += 1
+            # `auth_ok` here: whether credentials were sent at all (they must not be).
+            sent = self.headers.get("Authorization") is not None
+            status = 200 if media else 404
+            fake._record(
+                RecordedRequest(time.monotonic(), "GET", self.path, {}, sent, None, status)
+            )
+            self._bytes(200 if media else 404, media)
+            return True
+
+        def do_DELETE(self) -> None:
+            auth_ok = fake._auth_ok(self.headers.get("Authorization"))
+            ours, tail = self._account_path()
+            parts = tail.split("/")
+            status = 401 if not auth_ok else 404
+            if auth_ok and ours and len(parts) == 4 and parts[2] == "Media":
+                with fake._lock:
+                    media = fake.media.get(parts[3])
+                    if media is not None and not media.deleted:
+                        media.deleted, status = True, 204
+            fake._record(
+                RecordedRequest(time.monotonic(), "DELETE", self.path, {}, auth_ok, None, status)
+            )
+            self._bytes(status, None)
+
         def _account_path(self) -> tuple[bool, str]:
             """Whether the path names our account, and what follows it."""
             rest = self.path.split("?", 1)[0].removeprefix(prefix)
@@ -299,8 +408,17 @@ def _make_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             arrived = time.monotonic()
+            if self._storage():
+                return
             auth_ok = fake._auth_ok(self.headers.get("Authorization"))
             ours, tail = self._account_path()
+            media_status, location = fake.media_answer(tail, auth_ok) if ours else (0, None)
+            if media_status:
+                fake._record(
+                    RecordedRequest(arrived, "GET", self.path, {}, auth_ok, None, media_status)
+                )
+                self._bytes(media_status, None, location or "")
+                return
             sid = tail.removeprefix("Messages/").removesuffix(".json")
             with fake._lock:
                 resource = fake.messages.get(sid) if ours else None

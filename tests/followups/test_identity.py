@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from models import Alert, InboundMessage, OutboundMessage, Patient, Treatment
+from models import Alert, InboundMessage, OutboundMessage, Patient, ReplyMedia, Treatment
 from models.db import session_scope
 from models.vocabulary import ErrorCode, Medium
 from scheduler.followups.intake import TreatmentCreate
@@ -26,7 +26,9 @@ from scheduler.followups.registration_rules import (
 from scheduler.inbound.replies import IncomingReply, receive_reply
 from scheduler.inbound.reply_moves import MoveError, move_reply
 from scheduler.settings import Settings
+from tests.support import photos
 from tests.support.optouts import opted_out_at
+from tests.support.photos import add_photo
 
 TORONTO = ZoneInfo("America/Toronto")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=TORONTO)
@@ -189,6 +191,7 @@ def test_a_shared_phone_s_reply_goes_to_the_current_follow_up_flagged_and_can_be
     assert reply is not None and reply.patient_id == marc  # the most recent follow-up
     assert reply.shared_phone  # both have an active follow-up on this phone
     assert alert.patient_id == marc and alert.practitioner_id == gagnon_id
+    photo = add_photo(engine, reply_id, marc, photos.png(), alert_id=alert.id, now=NOW)
 
     with session_scope(engine) as session:
         assert move_reply(session, reply_id, emily) == (marc, emily)
@@ -200,6 +203,10 @@ def test_a_shared_phone_s_reply_goes_to_the_current_follow_up_flagged_and_can_be
     assert moved is not None and (moved.patient_id, moved.shared_phone) == (emily, False)
     assert (alert.patient_id, alert.treatment_id) == (emily, treatment.id)
     assert alert.practitioner_id == treatment.practitioner_id  # Dr Roy now
+    with Session(engine) as session:
+        moved_photo = session.get(ReplyMedia, photo)
+    assert moved_photo is not None and moved_photo.patient_id == emily  # the photo follows
+    assert moved_photo.alert_id == alert.id
 
     stranger = register(engine, settings, name="Ana Lima", phone="613-555-0199")
     with session_scope(engine) as session, pytest.raises(MoveError):

@@ -17,9 +17,10 @@ from models import (
     OutboundMessage,
     OutboxStatus,
     Patient,
+    ReplyMedia,
 )
 from models.db import session_scope
-from models.vocabulary import ErrorCode
+from models.vocabulary import ErrorCode, MediaStatus
 from scheduler.privacy.erasure import ErasureRefused, erase_patient
 from scheduler.privacy.patient_data import ERASED
 from scheduler.settings import Settings
@@ -74,6 +75,11 @@ def test_after_erasure_nothing_of_the_patient_is_left(engine: Engine, story: Sto
         assert {r.media_urls for r in replies} == {None}
         sms = next(r for r in replies if r.channel == "sms")
         assert sms.provider_id == "SMzoe1"  # kept: the clinic can still redact it at Twilio
+        photos = session.exec(select(ReplyMedia).where(ReplyMedia.patient_id == story.zoe)).all()
+        assert len(photos) == 2  # the rows stay (counts); what they held goes
+        for photo in photos:
+            assert photo.status == MediaStatus.ERASED
+            assert (photo.data, photo.thumbnail, photo.source) == (None, None, None)
 
 
 def test_erasure_keeps_counts_and_statuses(engine: Engine, story: Story) -> None:

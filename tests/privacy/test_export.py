@@ -64,6 +64,11 @@ def test_the_export_holds_every_kind_of_data(engine: Engine, story: Story) -> No
     assert replies[REPLY_TEXT]["level"] == "urgent" and replies[REPLY_TEXT]["auto_reply"]
     [alert] = found["alerts"]
     assert (alert["id"], alert["ack_note"]) == (story.alert, NOTE)
+    # The email's photo itself is in her copy; the MMS link that was no Twilio media, refused.
+    mms, kept = found["photos"]
+    assert mms["status"] == "refused" and mms["photo"] is None
+    assert kept["status"] == "stored" and kept["photo"].startswith("data:image/jpeg;base64,")
+    assert "thumbnail" not in kept and "data" not in kept
     assert [o["address"] for o in found["opted_out_addresses"]] == [EMAIL]
     actions = [e["action"] for e in found["audit"]]
     assert "correct_patient" in actions and "view_timeline" in actions
@@ -106,6 +111,7 @@ def test_the_printable_page_has_a_section_per_kind_and_inline_style(
         assert f'<section id="{data.section}">' in page
     assert "<style>" in page and "@media print" in page
     assert "there is pus and a purple bruise" in page
+    assert '<img src="data:image/jpeg;base64,' in page  # her photo, in the page itself
     assert "<script" not in page
 
 

@@ -10,14 +10,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import Alert, InboundMessage, Patient
+from models import Alert, InboundMessage, Patient, ReplyMedia
 from models.db import session_scope
-from models.vocabulary import Medium
+from models.vocabulary import MediaStatus, Medium
 from scheduler.clock import SimulatedClock
+from scheduler.inbound.photo_images import process_photo
 from scheduler.inbound.replies import IncomingReply, receive_reply
 from scheduler.privacy.patient_data import ERASED
 from scheduler.privacy.retention import RetentionJob, add_retention_job, run_retention
 from scheduler.settings import Settings
+from tests.support import photos
 from tests.support.privacy import NEEDLES, build_story, register, where_found
 from tests.support.settings import make_settings
 
@@ -140,3 +142,26 @@ def test_the_daily_job(database_url: str, engine: Engine, clock: SimulatedClock)
     empty = BackgroundScheduler(timezone=UTC)
     add_retention_job(empty, engine, off, clock)
     assert empty.get_jobs() == []
+
+
+def test_photos_go_with_the_patient_and_with_a_strangers_reply(
+    engine: Engine, settings: Settings, clock: SimulatedClock
+) -> None:
+    build_story(engine, settings, clock())
+    with Session(engine) as session:
+        stranger = IncomingReply(
+            Medium.EMAIL,
+            "someone@example.net",
+            "",
+            "<stranger-photo@example.net>",
+            photos=(process_photo(photos.png(), max_bytes=10_000_000),),
+        )
+        receive_reply(session, settings, stranger, now=clock())
+    with Session(engine) as session:
+        kept = session.exec(select(ReplyMedia).where(col(ReplyMedia.data).is_not(None))).all()
+    assert len(kept) == 2  # Zoé's email photo, and the stranger's
+    clock.advance(timedelta(days=DAYS + 6))
+    run_retention(engine, days=DAYS, now=clock(), sleep=no_sleep)
+    with Session(engine) as session:
+        rows = session.exec(select(ReplyMedia)).all()
+    assert {(r.status, r.data, r.thumbnail) for r in rows} == {(MediaStatus.ERASED, None, None)}

@@ -2,8 +2,9 @@
 
 Zoé has a treatment, messages (one delivered, one failed quoting her number, one staff message
 naming her), two replies from her phone (one urgent, with a photo, answered automatically;
-one by email), an acknowledged alert with a note, a corrected name, an opted-out email and
-views in the audit log. A neighbour, Bob, shares nothing with her and must come out untouched.
+one by email, with a photo kept in the database), an acknowledged alert with a note, a
+corrected name, an opted-out email and views in the audit log. A neighbour, Bob, shares
+nothing with her and must come out untouched.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from models.vocabulary import Medium
 from scheduler.followups.intake import TreatmentCreate
 from scheduler.followups.registration import register_treatment
 from scheduler.inbound.alerts import acknowledge_alert
+from scheduler.inbound.photo_images import process_photo
 from scheduler.inbound.replies import IncomingReply, receive_reply
 from scheduler.outbound.optout import opt_out_address
 from scheduler.outbound.staff_messages import queue_staff_message
 from scheduler.privacy.correction import PatientCorrection, correct_patient
 from scheduler.settings import Settings
 from scheduler.staff import audit
+from tests.support.photos import jpeg_with_gps
 
 NAME = "Zoé Quintal-Brisebois"
 OLD_NAME = "Zoe Quintal"
@@ -117,7 +120,13 @@ def build_story(engine: Engine, settings: Settings, now: datetime) -> Story:
         receive_reply(
             s,
             settings,
-            IncomingReply(Medium.EMAIL, EMAIL, EMAIL_TEXT, "<zoe-mail-1@example.com>"),
+            IncomingReply(
+                Medium.EMAIL,
+                EMAIL,
+                EMAIL_TEXT,
+                "<zoe-mail-1@example.com>",
+                photos=(process_photo(jpeg_with_gps(), max_bytes=10_000_000),),
+            ),
             now=now - timedelta(hours=2),
         )
     with session_scope(engine) as s:

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from models import AuditEvent, OutboundMessage
+from models import AuditEvent, OutboundMessage, ReplyMedia
 from models.db import session_scope
-from models.vocabulary import Role, TokenScope
+from models.vocabulary import MediaStatus, Role, TokenScope
 from scheduler.clock import SimulatedClock
 from scheduler.settings import Settings
 from scheduler.staff.accounts import add_staff
@@ -62,6 +62,8 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/api/messages/{message_id}/resend"): P.CONTACT,
     ("GET", "/api/replies"): P.VIEW,
     ("GET", "/api/alerts"): P.VIEW,
+    ("GET", "/api/photos/{media_id}"): P.VIEW,
+    ("GET", "/api/photos/{media_id}/thumbnail"): P.VIEW,
     ("POST", "/api/alerts/{alert_id}/ack"): P.ACKNOWLEDGE,
     # the staff pages
     ("GET", "/"): P.VIEW,
@@ -80,6 +82,8 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/replies/{reply_id}/handled"): P.CONTACT,
     ("POST", "/replies/{reply_id}/move"): P.CONTACT,
     ("GET", "/alerts/{alert_id}"): P.VIEW,
+    ("GET", "/photos/{media_id}"): P.VIEW,
+    ("GET", "/photos/{media_id}/thumbnail"): P.VIEW,
     ("POST", "/alerts/{alert_id}/ack"): P.ACKNOWLEDGE,
     ("GET", "/inbox"): P.VIEW,
     ("GET", "/alerts"): P.VIEW,
@@ -174,6 +178,7 @@ class World:
     other_staff: int
     token: int
     message: int
+    photo: int
     secrets: dict[str, str]
 
 
@@ -189,8 +194,20 @@ def world(engine: Engine, settings: Settings) -> World:
             select(OutboundMessage.id).where(OutboundMessage.treatment_id == clinic.t_marc)
         ).first()
         assert other.id is not None and spare.row.id is not None and message is not None
+        photo = ReplyMedia(
+            inbound_id=clinic.replies["marc_concern"],
+            patient_id=clinic.marc,
+            status=MediaStatus.STORED,
+            content_type="image/jpeg",
+            data=b"\xff\xd8 not really a jpeg",
+            thumbnail=b"\xff\xd8 small",
+            created_at=DAY1,
+        )
+        session.add(photo)
+        session.flush()
+        assert photo.id is not None
     secrets = {"read-token": read.secret, "write-token": write.secret, "legacy-token": LEGACY}
-    return World(clinic, other.id, spare.row.id, message, secrets)
+    return World(clinic, other.id, spare.row.id, message, photo.id, secrets)
 
 
 def concrete(path: str, world: World) -> str:
@@ -200,6 +217,7 @@ def concrete(path: str, world: World) -> str:
         "{message_id}": world.message,
         "{reply_id}": world.clinic.replies["marc_concern"],
         "{alert_id}": world.clinic.alerts["eloise_urgent_open"],
+        "{media_id}": world.photo,
         "{staff_id}": world.other_staff,
         "{token_id}": world.token,
     }

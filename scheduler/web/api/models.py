@@ -15,6 +15,7 @@ from models.vocabulary import Medium
 from scheduler.outbound.outbox import MessageRow
 from scheduler.outbound.staff_messages import MAX_TEXT
 from scheduler.staff import queries
+from scheduler.staff.photos import PhotoFacts
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -113,6 +114,35 @@ class CancelResult(PublicModel):
     cancelled_messages: int = Field(description="pending messages that will now not be sent")
 
 
+class PhotoPublic(PublicModel):
+    """A photo the reply carried: kept (with its URLs under /api), pending, or refused."""
+
+    id: int
+    status: str = Field(description="pending | stored | refused")
+    refusal: str | None = Field(description="why it was not kept (refused), or the last error")
+    content_type: str | None
+    width: int | None
+    height: int | None
+    size_bytes: int | None
+    url: str | None = Field(description="the photo, for a token or staff session (stored only)")
+    thumbnail_url: str | None
+
+
+def photo_public(facts: PhotoFacts) -> PhotoPublic:
+    base = f"/api/photos/{facts.id}"
+    return PhotoPublic(
+        id=facts.id,
+        status=facts.status,
+        refusal=facts.refusal,
+        content_type=facts.content_type,
+        width=facts.width,
+        height=facts.height,
+        size_bytes=facts.size_bytes,
+        url=base if facts.stored else None,
+        thumbnail_url=f"{base}/thumbnail" if facts.stored else None,
+    )
+
+
 class ReplyPublic(PublicModel):
     """A patient's reply as staff see it in the inbox."""
 
@@ -123,7 +153,8 @@ class ReplyPublic(PublicModel):
     channel: str
     from_address: str
     body: str
-    media_urls: list[str]
+    media_urls: list[str] = Field(description="Twilio's media URLs as received (need its login)")
+    media: list[PhotoPublic] = Field(default_factory=list)
     keyword: str | None
     level: str | None
     reasons: list[str]
@@ -242,7 +273,7 @@ def treatment_detail(
     )
 
 
-def reply_public(row: queries.ReplyRow) -> ReplyPublic:
+def reply_public(row: queries.ReplyRow, photos: Sequence[PhotoFacts] = ()) -> ReplyPublic:
     reply: InboundMessage = row.reply
     assert reply.id is not None
     return ReplyPublic(
@@ -254,6 +285,7 @@ def reply_public(row: queries.ReplyRow) -> ReplyPublic:
         from_address=reply.from_address,
         body=reply.body,
         media_urls=json_list(reply.media_urls),
+        media=[photo_public(facts) for facts in photos],
         keyword=reply.keyword,
         level=reply.level,
         reasons=json_list(reply.reasons),

@@ -6,6 +6,7 @@ from fastapi import Request
 
 from models.vocabulary import TriageLevel
 from scheduler.staff import audit, queries
+from scheduler.staff.photos import photos_by_reply
 from scheduler.web.api import models as m
 from scheduler.web.api.auth import Reader, api_router
 from scheduler.web.api.common import FilterId, PageDep, audit_list
@@ -44,4 +45,5 @@ def list_replies(
         shown=[row.reply.patient_id for row in found.items],
         now=clock(),
     )
-    return m.page_of(found, m.reply_public)
+    photos = photos_by_reply(db, [row.reply.id for row in found.items])
+    return m.page_of(found, lambda row: m.reply_public(row, photos.get(row.reply.id or 0, ())))

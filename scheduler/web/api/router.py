@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from scheduler.web.api import alerts, messages, replies, treatments
+from scheduler.web.api import alerts, messages, photos, replies, treatments
 
 router = APIRouter()
-PARTS = (treatments, messages, replies, alerts)
+PARTS = (treatments, messages, replies, photos, alerts)
 for _part in PARTS:
     router.include_router(_part.router)

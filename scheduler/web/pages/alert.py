@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from scheduler.inbound.alerts import MAX_ACK_NOTE, acknowledge_alert
 from scheduler.staff import audit
+from scheduler.staff.photos import photos_of_alert
 from scheduler.staff.queries import alert_row
 from scheduler.web.api.common import RowId
 from scheduler.web.csrf import CsrfForm
@@ -43,6 +44,7 @@ def alert_page(
         request,
         "alert.html",
         row=found,
+        photos=photos_of_alert(db, alert_id, found.alert.inbound_id),
         just_acknowledged=done == "acknowledged",
         max_note=MAX_ACK_NOTE,
     )

@@ -55,7 +55,8 @@ WORDS = (
     N_("Front desk"),
 )
 # Reasons the triage adds besides the lexicon's signs (scheduler/inbound/triage.py).
-EXTRA_REASONS = (N_("question"), N_("spreading redness"))
+# "photo only": scheduler.inbound.photo_rules.PHOTO_ONLY, a reply that is a photo and no words.
+EXTRA_REASONS = (N_("question"), N_("spreading redness"), N_("photo only"))
 _CHECK_IN = re.compile(r"^check-in (\d)$")
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from models.vocabulary import LEVELS_LOUDEST_FIRST
 from scheduler.followups.practitioners import list_practitioners
 from scheduler.staff import audit
+from scheduler.staff.photos import photos_by_alert, photos_by_reply
 from scheduler.staff.queries import (
     MAX_PAGE,
     AlertFilter,
@@ -109,6 +110,7 @@ def inbox(
         request,
         "inbox.html",
         page=found,
+        photos=photos_by_reply(db, [row.reply.id for row in found.items]),
         filters=chosen,
         levels=LEVELS,
         statuses=("unhandled", "handled", "all"),
@@ -144,6 +146,7 @@ def alerts(
         request,
         "alerts.html",
         page=found,
+        photos=photos_by_alert(db, [(r.alert.id, r.alert.inbound_id) for r in found.items]),
         filters=chosen,
         levels=LEVELS[:2],
         statuses=("open", "acknowledged", "all"),

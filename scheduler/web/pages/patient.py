@@ -21,8 +21,9 @@ from scheduler.outbound.optout import opt_in_patient, opt_out_patient
 from scheduler.outbound.outbox import resend_message
 from scheduler.outbound.staff_messages import MAX_TEXT
 from scheduler.staff import audit
+from scheduler.staff.photos import photos_by_reply
 from scheduler.staff.snippets import load_snippets
-from scheduler.staff.timeline import patient_timeline
+from scheduler.staff.timeline import EntryKind, patient_timeline
 from scheduler.web.api.common import MAX_ID, RowId
 from scheduler.web.csrf import CsrfForm
 from scheduler.web.deps import ClockDep, SessionDep
@@ -126,6 +127,9 @@ def timeline_response(
         details=typed,
         details_errors=details_errors or {},
         timeline=timeline,
+        photos=photos_by_reply(
+            db, [e.item.id for e in timeline.entries if e.kind == EntryKind.REPLY]
+        ),
         notice=notice_text(done, n, gettext),
         error=gettext(ERRORS[error]) if error in ERRORS else None,
         reachable=reachable,

@@ -17,6 +17,7 @@ from scheduler.web.pages import (
     login,
     patient,
     patient_privacy,
+    photos,
     register,
     today,
 )
@@ -31,6 +32,7 @@ PARTS = (
     patient_privacy,
     conversation,
     alert,
+    photos,
     lists,
     csv_upload,
     admin,

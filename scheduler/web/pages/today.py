@@ -12,8 +12,10 @@ import hashlib
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlmodel import Session
 
 from scheduler.staff import audit
+from scheduler.staff.photos import PhotoFacts, photos_by_alert
 from scheduler.staff.today import Today, today
 from scheduler.web.deps import ClockDep, SessionDep, SettingsDep
 from scheduler.web.pages.access import Viewer, staff_scope
@@ -34,6 +36,11 @@ def shown_on_page(day: Today) -> list[int | None]:
     ]
 
 
+def _alert_photos(db: Session, day: Today) -> dict[int, list[PhotoFacts]]:
+    rows = day.open_alerts.items
+    return photos_by_alert(db, [(row.alert.id, row.alert.inbound_id) for row in rows])
+
+
 @router.get("/", response_class=HTMLResponse)
 def today_page(
     request: Request, staff: Viewer, db: SessionDep, settings: SettingsDep, clock: ClockDep
@@ -42,7 +49,7 @@ def today_page(
     day = today(db, now, settings.zone, scope=staff_scope(request, staff))
     audit.record(db, actor=staff.email, action="view_today", now=now, shown=shown_on_page(day))
     db.commit()
-    return render(request, "today.html", day=day)
+    return render(request, "today.html", day=day, photos=_alert_photos(db, day))
 
 
 @router.get("/today/live")
@@ -57,7 +64,7 @@ def today_live(
     if before is None or not shown <= before:
         audit.record(db, actor=staff.email, action="view_today_live", now=now, shown=shown)
         db.commit()
-    html = render_fragment(request, "_today_alerts.html", day=day)
+    html = render_fragment(request, "_today_alerts.html", day=day, photos=_alert_photos(db, day))
     body = {
         "open_alerts": day.open_alerts.total,
         "html": html,

@@ -44,6 +44,7 @@ def api_routes() -> list[tuple[str, str]]:
         assert isinstance(route, APIRoute)
         path = route.path.replace("{treatment_id}", "1").replace("{alert_id}", "1")
         path = path.replace("{message_id}", "1").replace("{patient_id}", "1")
+        path = path.replace("{media_id}", "1")
         found.extend((method, path) for method in sorted(route.methods or ()))
     return found
 
@@ -57,6 +58,8 @@ EXPECTED_ROUTES = {
     ("GET", "/api/messages"),
     ("POST", "/api/messages/1/resend"),
     ("GET", "/api/replies"),
+    ("GET", "/api/photos/1"),
+    ("GET", "/api/photos/1/thumbnail"),
     ("GET", "/api/alerts"),
     ("POST", "/api/alerts/1/ack"),
     ("POST", "/api/patients/1/messages"),
@@ -201,7 +204,8 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
             p.replace("{treatment_id}", "1")
             .replace("{alert_id}", "1")
             .replace("{message_id}", "1")
-            .replace("{patient_id}", "1"),
+            .replace("{patient_id}", "1")
+            .replace("{media_id}", "1"),
         )
         for m, p in paths
     }
