@@ -36,7 +36,7 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         command.downgrade(config, "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0010"
+    assert current_revision(engine) == head_revision() == "0011"
     engine.dispose()
 
 
@@ -169,8 +169,8 @@ def test_existing_staff_accounts_become_admins_in_0009(database_url: str) -> Non
     assert audit_columns == []
 
 
-def test_existing_staff_accounts_get_no_language_in_0010s(database_url: str) -> None:
-    """Accounts from before 0010s have no language yet: the next login takes the browser's."""
+def test_existing_staff_accounts_get_no_language_in_0010(database_url: str) -> None:
+    """Accounts from before 0010 have no language yet: the next login takes the browser's."""
     engine = engine_at_revision(database_url, "0009")
     with engine.begin() as connection:
         connection.execute(

@@ -1,6 +1,6 @@
 """staff language: each staff account sees the staff pages in English or French
 
-Revision ID: 0010s
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-05 07:00:00.000000
 """
@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-# "0010s": another 0010 is being written in parallel; whoever merges second chains them.
-revision: str = "0010s"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -5,8 +5,8 @@ until fetched, then stored (the image and its thumbnail as bytes) or refused (th
 the database, not on disk, so that every service process serves every photo and the database
 backup covers them.
 
-Revision ID: 0010 (after main's 0010s, staff language, which was written in parallel)
-Revises: 0010s
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 07:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0010s"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
