@@ -161,8 +161,19 @@ def receive_reply(
     # An email nobody vouches for (unknown or unauthenticated sender) is stored and shown to
     # staff, and that is all: no opt-out, no alert, no answer. Staff decide.
     trusted = is_trusted(reply, sender)
+    arrived = reply.received_at or now
+    # A photo soon after an urgent reply joins that alert (photo_rules.PHOTO_ALERT_WINDOW).
+    follows = (
+        urgent_alert_before(session.connection(), sender.patient_id, arrived)
+        if attached and trusted and sender is not None
+        else None
+    )
+    # A photo alone that joins an urgent alert is part of that alert: no alert of its own, and
+    # no answer (the urgent answer, with its safety net, went out minutes ago; a "during clinic
+    # hours" concern answer now would contradict it).
+    joins_urgent = follows is not None and photo_reason is not None
     kind = None
-    if staff_answer is None and trusted:
+    if staff_answer is None and trusted and not joins_urgent:
         kind = answer_kind(
             keyword=keyword,
             level=level,
@@ -218,16 +229,13 @@ def receive_reply(
         return _replayed(session, seen)
 
     alert_id = None
-    arrived = reply.received_at or now
-    # A photo soon after an urgent reply joins that alert (photo_rules.PHOTO_ALERT_WINDOW).
-    follows = (
-        urgent_alert_before(connection, sender.patient_id, arrived)
-        if attached and trusted and sender is not None
-        else None
-    )
-    # A photo alone that joined an urgent alert needs no alert of its own.
-    raise_own = not (follows is not None and photo_reason is not None)
-    if trusted and staff_answer is None and keyword is None and level in ALERT_LEVELS and raise_own:
+    if (
+        trusted
+        and staff_answer is None
+        and keyword is None
+        and level in ALERT_LEVELS
+        and not joins_urgent
+    ):
         alert_id = _raise_alert(
             connection, inbound_id, sender, level, reasons, now=now, claimed=page_now
         )

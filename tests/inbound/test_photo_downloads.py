@@ -238,6 +238,7 @@ def test_a_photo_alone_is_a_concern(clinic: Clinic, fake: FakeTwilio) -> None:
     with Session(clinic.engine) as session:
         [alert] = session.exec(select(Alert)).all()
     assert alert.level == "concern" and alert.inbound_id == reply.id
+    assert reply.auto_reply and "911" in reply.auto_reply  # a concern's answer, with the net
     [media] = clinic.media()
     assert media.alert_id == alert.id
 
@@ -258,6 +259,11 @@ def test_a_photo_after_an_urgent_reply_joins_its_alert_and_the_practitioner_hear
     with Session(clinic.engine) as session:
         [alert] = session.exec(select(Alert)).all()  # no alert of their own
     assert [m.alert_id for m in clinic.media()] == [alert.id, alert.id]
+    # The urgent answer (safety net included) went out with the words; a "during clinic hours"
+    # concern answer to each photo would contradict it.
+    urgent, *photo_only = clinic.replies()
+    assert urgent.auto_reply and "911" in urgent.auto_reply
+    assert [r.auto_reply for r in photo_only] == [None, None]
     report = clinic.job.run_pass()
     assert report.stored == 2 and report.told == [alert.id]
     assert posts_to(fake, DR_PHONE) == pages + 1
