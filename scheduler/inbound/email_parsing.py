@@ -192,12 +192,20 @@ def attachment_files(message: EmailMessage, body: Message | None = None) -> tupl
     return tuple(found)
 
 
+# A patient's reply has a body and a few photos. Each part costs header parsing: a mail of 5,000
+# empty parts took 2 s to list (blind hostile set), so the walk stops after this many.
+MAX_PARTS = 100
+
+
 def _files(message: EmailMessage, body: Message | None) -> list[Message]:
-    """Every non-body leaf part, in order."""
+    """Every non-body leaf part, in order, among the first MAX_PARTS parts."""
     names: list[Message] = []
+    seen = 0
 
     def visit(part: Message) -> None:
-        if part is body:
+        nonlocal seen
+        seen += 1
+        if part is body or seen > MAX_PARTS:
             return
         if part.get_content_maintype() == "multipart":
             for sub in part.get_payload():

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scheduler.inbound.email_parsing import (
+    MAX_FILES,
+    MAX_PARTS,
     UnreadableEmail,
     attachment_names,
     html_to_text,
@@ -193,6 +195,21 @@ def test_attachment_names_cover_nested_parts_and_clean_paths() -> None:
         "unnamed.txt",
         "message.eml",
     )
+
+
+def test_a_mail_of_thousands_of_parts_is_read_only_as_far_as_a_reply_needs() -> None:
+    # From the blind hostile set: 5,000 empty parts took 2 s to list, part by part.
+    parts = "".join("--m\nContent-Type: image/png\n\nAAAA\n" for _ in range(5_000))
+    raw = _message(
+        'From: a@example.com\nContent-Type: multipart/mixed; boundary="m"',
+        "--m\nContent-Type: text/plain\n\nmy cheek is still red\n" + parts + "--m--\n",
+    )
+    message = parse_message(raw)
+    body = message.get_body(preferencelist=("plain", "html"))
+    names = attachment_names(message, body)
+    assert 0 < len(names) < MAX_PARTS
+    mail = to_incoming(message, raw, now=datetime.now(UTC))
+    assert mail.text == "my cheek is still red" and len(mail.files) == MAX_FILES
 
 
 @pytest.mark.parametrize(
