@@ -23,7 +23,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy scheduler models tests bench
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 test: lint typecheck unit
 
@@ -34,7 +34,7 @@ messages: $(STAMP)
 # The same tests with every test's database on PostgreSQL (127.0.0.1:5432; .ci/run runs both).
 # The browser tests are left out: they exercise the pages, not the database.
 test-postgres: $(STAMP)
-	AFTERCARE_TEST_DATABASE=postgresql AFTERCARE_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -m "not browser"
+	AFTERCARE_TEST_DATABASE=postgresql AFTERCARE_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -n auto -m "not browser"
 
 # Benchmarks print figures (bench/README.md); never part of the pass/fail of `make test`.
 $(VENV)/.installed-bench: $(STAMP)
