@@ -16,6 +16,7 @@ from scheduler.web.deps import ClockDep, EngineDep, SessionDep, SettingsDep
 from scheduler.web.i18n import N_, request_translations
 from scheduler.web.pages.access import Registrar
 from scheduler.web.pages.rendering import render
+from scheduler.web.pages.rule_texts import rule_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +34,8 @@ def _page(
     rows: list[tuple[int, str | None, int | None]] = []
     if report is not None:
         rows += [(line, None, treatment_id) for line, treatment_id in report.registered]
-        rows += [(line, reason, None) for line, reason in report.errors]
+        gettext = request_translations(request).gettext
+        rows += [(line, rule_text(reason, gettext), None) for line, reason in report.errors]
     return render(
         request,
         "import.html",
@@ -89,7 +91,8 @@ async def import_upload(
             import_csv, io.StringIO(text, newline=""), engine, settings=settings, now=now
         )
     except CsvFormatError as exc:
-        message = str(exc)[0].upper() + str(exc)[1:] + "."
+        said = rule_text(str(exc), gettext)
+        message = said[0].upper() + said[1:] + "."
         return _page(request, error=message, filename=filename, status_code=400)
     ids = ",".join(str(treatment_id) for _, treatment_id in report.registered)
     audit.record(

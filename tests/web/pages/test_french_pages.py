@@ -258,3 +258,36 @@ def test_a_refused_page_says_why_in_french(settings: Settings, engine: Engine) -
     assert refused.status_code == 403
     assert "Accès refusé" in refused.text
     assert "Un compte «\u00a0accueil\u00a0» ne peut pas consulter le journal" in refused.text
+
+
+def test_an_import_s_rejected_rows_read_in_french(french: Pages) -> None:
+    register(french, name="Gaëlle Bédard", phone="613-555-0124")
+    csv_text = (
+        "name,phone,language,performed_at,kind\n"
+        ",613-555-0130,fr,2026-11-25T09:00,microneedling\n"
+        "Ben Carter,12345,en,2026-11-25T09:00,microneedling\n"
+        "Chloé Roy,613-555-0131,xx,2026-11-25T09:00,microneedling\n"
+        "Dan Wu,613-555-0132,en,2026-11-25T09:00,botox\n"
+        "Eve Lee,613-555-0133,en,tomorrow,microneedling\n"
+        "Marc Bédard,613-555-0124,fr,2026-11-25T09:00,microneedling\n"
+    )
+    page = french.client.post(
+        "/import",
+        data={"csrf_token": french.token("/import")},
+        files={"file": ("jour.csv", csv_text.encode(), "text/csv")},
+    ).text
+    for said in (
+        "name\u00a0: obligatoire",
+        "phone\u00a0: &#39;12345&#39; n\u2019est pas un numéro de téléphone valide",
+        "language\u00a0: langue inconnue &#39;xx&#39; (utilisez en ou fr)",
+        "kind\u00a0: type de traitement inconnu &#39;botox&#39;",
+        "performed_at\u00a0: ce n\u2019est pas une date et une heure",
+        "phone\u00a0: déjà utilisé par Gaëlle Bédard (patient 1); s\u2019il s\u2019agit",
+    ):
+        assert said in page, said
+    missing = french.client.post(
+        "/import",
+        data={"csrf_token": french.token("/import")},
+        files={"file": ("x.csv", b"name\nAna\n", "text/csv")},
+    ).text
+    assert "Colonne(s) obligatoire(s) manquante(s)\u00a0: " in missing
