@@ -7,22 +7,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, exists, insert, update
-from sqlalchemy import select as core_select
+from sqlalchemy import Connection, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from models import (
     Alert,
     AlertStatus,
     InboundMessage,
-    OptedOutAddress,
-    Patient,
     Practitioner,
-    Treatment,
-    TreatmentStatus,
 )
 from models.vocabulary import ALERT_LEVELS, Medium
 from scheduler.contacts import mask_address
@@ -42,6 +36,7 @@ from scheduler.inbound.notice_texts import NoticeRenderer
 from scheduler.inbound.photo_images import Outcome
 from scheduler.inbound.photo_rules import photo_level
 from scheduler.inbound.photo_store import add_reply_media, urgent_alert_before
+from scheduler.inbound.reply_senders import Seen, Sender, by_provider_id, lookup
 from scheduler.inbound.triage import classify
 from scheduler.outbound.optout import opt_in_address, opt_out_address
 from scheduler.settings import Settings
@@ -52,42 +47,7 @@ log = logging.getLogger(__name__)
 # Twilio caps an SMS body at 1,600 characters; an email reply is cut to a readable size.
 MAX_BODY_CHARS = 10_000
 
-# A reply's statements, built once (SQLAlchemy caches their compiled form by this identity).
-_CURRENT_FIRST = (  # the most recent treatment still under follow-up, else the most recent one
-    (col(Treatment.status) == TreatmentStatus.ACTIVE).desc(),
-    col(Treatment.performed_at).desc(),
-)
-# The id of an earlier reply with this provider id (a Twilio retry), or NULL.
-_SEEN_ID = (
-    core_select(col(InboundMessage.id))
-    .where(col(InboundMessage.provider_id) == bindparam("provider_id"))
-    .scalar_subquery()
-)
-# Every patient using the phone, with each of their treatments (a family shares a phone; the
-# reply goes to whoever's follow-up is current), the replay check and the phone's opt-out.
-_SMS_LOOKUP = (
-    core_select(
-        _SEEN_ID,
-        col(Patient.id),
-        col(Patient.language),
-        exists()
-        .where(
-            col(OptedOutAddress.medium) == Medium.SMS,
-            col(OptedOutAddress.address) == bindparam("phone"),
-        )
-        .label("opted_out"),
-        col(Treatment.id),
-        col(Treatment.practitioner_id),
-        col(Treatment.status),
-        col(Treatment.kind),
-    )
-    .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
-    .where(col(Patient.phone) == bindparam("phone"))
-    .order_by(*_CURRENT_FIRST, col(Patient.id))
-)
-_SEEN = core_select(
-    col(InboundMessage.id), col(InboundMessage.keyword), col(InboundMessage.level)
-).where(col(InboundMessage.provider_id) == bindparam("provider_id"))
+# Built once: SQLAlchemy caches a statement's compiled form by its identity.
 _INSERT_INBOUND = insert(InboundMessage).returning(col(InboundMessage.id))
 _INSERT_ALERT = insert(Alert).returning(col(Alert.id))
 
@@ -140,7 +100,7 @@ def receive_reply(
     An urgent reply from a known patient is paged through `pager` before its answer is chosen,
     so that the answer says what really happened.
     """
-    seen, sender = _lookup(session, reply)
+    seen, sender = lookup(session, reply.channel, reply.from_address, reply.provider_id)
     if seen is not None:
         return _replayed(session, seen)
     notices = notices or NoticeRenderer(clinic_dir=settings.clinic_templates_dir)
@@ -223,7 +183,7 @@ def receive_reply(
     except IntegrityError:
         # The same MessageSid arrived twice at once: the other request stored it first.
         session.rollback()
-        seen = _by_provider_id(session, reply.provider_id or "")
+        seen = by_provider_id(session, reply.provider_id or "")
         if seen is None:
             raise
         return _replayed(session, seen)
@@ -284,7 +244,7 @@ def receive_reply(
     return ReplyOutcome(inbound_id, False, keyword, level, alert_id, answer, paged, language)
 
 
-def is_trusted(reply: IncomingReply, sender: _Sender | None) -> bool:
+def is_trusted(reply: IncomingReply, sender: Sender | None) -> bool:
     """Texts (signed by Twilio) always; an email only from a patient's address, authenticated."""
     return reply.channel != Medium.EMAIL or (sender is not None and reply.sender_verified)
 
@@ -301,18 +261,7 @@ def mark_handled(session: Session, inbound_id: int, *, by: str, now: datetime) -
     return row
 
 
-class _Seen(NamedTuple):
-    id: int
-    keyword: str | None
-    level: str | None
-
-
-def _by_provider_id(session: Session, provider_id: str) -> _Seen | None:
-    row = session.connection().execute(_SEEN, {"provider_id": provider_id}).first()
-    return _Seen(_key(row[0]), row[1], row[2]) if row is not None else None
-
-
-def _replayed(session: Session, row: _Seen) -> ReplyOutcome:
+def _replayed(session: Session, row: Seen) -> ReplyOutcome:
     """A provider retry: nothing is stored, raised or answered a second time."""
     alert_id = session.exec(select(Alert.id).where(Alert.inbound_id == row.id)).first()
     return ReplyOutcome(row.id, True, row.keyword, row.level or "routine", alert_id, None)
@@ -358,86 +307,10 @@ def _staff_name(session: Session, phone: str, settings: Settings) -> str:
     return "on-call (SMS)" if phone == settings.oncall_phone else f"{mask_address(phone)} (SMS)"
 
 
-class _Sender(NamedTuple):
-    """The patient a reply came from, with their current treatment (if any)."""
-
-    patient_id: int
-    language: str
-    opted_out: bool  # the address the reply came from opted out (of this medium)
-    treatment_id: int | None
-    practitioner_id: int | None
-    shared: bool = False  # several patients with an active follow-up use this address
-    kind: str | None = None  # the current treatment's kind
-
-
-def _lookup(session: Session, reply: IncomingReply) -> tuple[_Seen | None, _Sender | None]:
-    """An earlier copy of this reply (a provider retry), else the patient who sent it, if known."""
-    if reply.channel == Medium.SMS:
-        # One statement for a patient's text: the replay check, the patients using the phone
-        # and their treatments, current first (_CURRENT_FIRST), and the phone's opt-out.
-        parameters = {"phone": reply.from_address, "provider_id": reply.provider_id}
-        rows = session.connection().execute(_SMS_LOOKUP, parameters).all()
-        if rows and rows[0][0] is None:
-            return None, _current([(r[1], r[2], bool(r[3]), *r[4:8]) for r in rows])
-        # A replay, or a number that is no patient's (then no row carried the replay check).
-        return _earlier_copy(session, reply), None
-    seen = _earlier_copy(session, reply)
-    return seen, None if seen is not None else _email_sender(session, reply)
-
-
-# patient id, language, opted out, treatment id, practitioner id, treatment status, kind
-_Candidate = tuple[int | None, str, bool, int | None, int | None, str | None, str | None]
-
-
-def _current(candidates: list[_Candidate]) -> _Sender:
-    """The first candidate (current treatment first), flagged when another patient at the same
-    address has an active follow-up too."""
-    patient_id, language, blocked, treatment_id, practitioner_id, _status, kind = candidates[0]
-    active = {c[0] for c in candidates if c[5] == TreatmentStatus.ACTIVE}
-    return _Sender(
-        _key(patient_id),
-        language,
-        blocked,
-        treatment_id,
-        practitioner_id,
-        shared=len(active) > 1,
-        kind=kind,
-    )
-
-
-def _earlier_copy(session: Session, reply: IncomingReply) -> _Seen | None:
-    return _by_provider_id(session, reply.provider_id) if reply.provider_id else None
-
-
-def _email_sender(session: Session, reply: IncomingReply) -> _Sender | None:
-    address = reply.from_address.casefold()
-    blocked = exists().where(
-        col(OptedOutAddress.medium) == Medium.EMAIL, col(OptedOutAddress.address) == address
-    )
-    query = (
-        core_select(
-            col(Patient.id),
-            col(Patient.language),
-            blocked.label("opted_out"),
-            col(Treatment.id),
-            col(Treatment.practitioner_id),
-            col(Treatment.status),
-            col(Treatment.kind),
-        )
-        .join(Treatment, col(Treatment.patient_id) == col(Patient.id), isouter=True)
-        .where(func.lower(Patient.email) == address)
-        .order_by(*_CURRENT_FIRST, col(Patient.id))
-    )
-    rows = session.connection().execute(query).all()
-    if not rows:
-        return None
-    return _current([(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6]) for r in rows])
-
-
 def _raise_alert(
     connection: Connection,
     inbound_id: int,
-    sender: _Sender | None,
+    sender: Sender | None,
     level: str,
     reasons: str,
     *,
@@ -467,7 +340,7 @@ def _key(value: int | None) -> int:
 
 def _answer_text(
     settings: Settings,
-    sender: _Sender | None,
+    sender: Sender | None,
     kind: AnswerKind,
     notices: NoticeRenderer,
     *,
