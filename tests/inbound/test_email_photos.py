@@ -6,9 +6,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -28,20 +26,8 @@ from scheduler.ops.runtime import open_database
 from scheduler.settings import Settings
 from tests.fakes.imap_server import DovecotServer
 from tests.support import photos
+from tests.support.patient_mail import AUTHSERV_ID, NOW, PASSED, PATIENT, PERFORMED
 from tests.support.settings import make_settings
-
-TORONTO = ZoneInfo("America/Toronto")
-PERFORMED = datetime(2026, 11, 24, 14, 0, tzinfo=TORONTO)
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=TORONTO)
-PATIENT = "claire.bouchard@example.com"
-AUTHSERV_ID = "mx.clinic.example"
-PASSED = f"{AUTHSERV_ID}; dkim=pass header.d=example.com; spf=pass smtp.mailfrom={PATIENT}"
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[DovecotServer]:
-    with DovecotServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ import base64
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -31,21 +29,8 @@ from scheduler.settings import Settings
 from tests.fakes.imap_server import DovecotServer
 from tests.fakes.smtp_server import SmtpSink, text_content
 from tests.support.optouts import opted_out_at
+from tests.support.patient_mail import AUTHSERV_ID, NOW, PASSED, PATIENT, PERFORMED
 from tests.support.settings import make_settings
-
-TORONTO = ZoneInfo("America/Toronto")
-PERFORMED = datetime(2026, 11, 24, 14, 0, tzinfo=TORONTO)
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=TORONTO)
-PATIENT = "claire.bouchard@example.com"
-AUTHSERV_ID = "mx.clinic.example"
-# What the clinic's receiving server writes on top of a mail it authenticated.
-PASSED = f"{AUTHSERV_ID}; dkim=pass header.d=example.com; spf=pass smtp.mailfrom={PATIENT}"
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[DovecotServer]:
-    with DovecotServer() as server:
-        yield server
 
 
 @pytest.fixture

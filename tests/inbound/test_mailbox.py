@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,12 +44,6 @@ class Collector:
     @property
     def texts(self) -> list[str]:
         return [email.text for email in self.got]
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[DovecotServer]:
-    with DovecotServer() as server:
-        yield server
 
 
 @pytest.fixture
