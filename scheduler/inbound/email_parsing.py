@@ -6,6 +6,7 @@ import email.policy
 import hashlib
 import mimetypes
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
@@ -110,14 +111,15 @@ def to_incoming(
     if not message_id or any(ch.isspace() for ch in message_id) or len(message_id) > MAX_ID_CHARS:
         # Replies are stored once per id, so a missing one must still be stable across polls.
         message_id = f"sha256-{hashlib.sha256(raw).hexdigest()[:32]}@aftercare.invalid"
+    files = file_parts(message, body)  # walked once: names and bytes both come from it
     return IncomingEmail(
         message_id=message_id,
         from_address=sender,
         to_address=_recipient(message),
         subject=" ".join(_header_text(message, "Subject").split()),
         text=clean_body(text, max_chars=MAX_TEXT_CHARS),
-        attachments=attachment_names(message, body),
-        files=attachment_files(message, body),
+        attachments=attachment_names(files),
+        files=attachment_files(files),
         received_at=_received_at(message, now),
         sender_authenticated=_one_sender(message)
         and sender_authenticated(_all_raw(message, AUTH_RESULTS), sender, authserv_id),
@@ -173,20 +175,18 @@ def html_to_text(html: str) -> str:
     return _tidy(lines)
 
 
-def attachment_names(message: EmailMessage, body: Message | None = None) -> tuple[str, ...]:
-    """File names of every non-body leaf part (photos, documents, forwarded mails)."""
-    return tuple(
-        _file_name(part.get_filename(), part.get_content_type()) for part in _files(message, body)
-    )
+def attachment_names(parts: Sequence[Message]) -> tuple[str, ...]:
+    """File names of the attachments `file_parts` found (photos, documents, forwarded mails)."""
+    return tuple(_file_name(part.get_filename(), part.get_content_type()) for part in parts)
 
 
 MAX_FILES = 10  # as many as an MMS carries
 
 
-def attachment_files(message: EmailMessage, body: Message | None = None) -> tuple[bytes, ...]:
+def attachment_files(parts: Sequence[Message]) -> tuple[bytes, ...]:
     """The decoded bytes of the first MAX_FILES attachments (a forwarded mail: its bytes)."""
     found: list[bytes] = []
-    for part in _files(message, body)[:MAX_FILES]:
+    for part in parts[:MAX_FILES]:
         payload = part.get_payload(decode=True)
         found.append(payload if isinstance(payload, bytes) else part.as_bytes())
     return tuple(found)
@@ -197,7 +197,7 @@ def attachment_files(message: EmailMessage, body: Message | None = None) -> tupl
 MAX_PARTS = 100
 
 
-def _files(message: EmailMessage, body: Message | None) -> list[Message]:
+def file_parts(message: EmailMessage, body: Message | None = None) -> list[Message]:
     """Every non-body leaf part, in order, among the first MAX_PARTS parts."""
     names: list[Message] = []
     seen = 0

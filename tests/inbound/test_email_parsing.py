@@ -11,6 +11,7 @@ from scheduler.inbound.email_parsing import (
     MAX_PARTS,
     UnreadableEmail,
     attachment_names,
+    file_parts,
     html_to_text,
     is_automatic,
     parse_message,
@@ -189,7 +190,7 @@ def test_attachment_names_cover_nested_parts_and_clean_paths() -> None:
     )
     message = parse_message(raw)
     body = message.get_body(preferencelist=("plain", "html"))
-    assert attachment_names(message, body) == (
+    assert attachment_names(file_parts(message, body)) == (
         "IMG_0001.JPG",
         "unnamed.png",
         "unnamed.txt",
@@ -206,7 +207,7 @@ def test_a_mail_of_thousands_of_parts_is_read_only_as_far_as_a_reply_needs() -> 
     )
     message = parse_message(raw)
     body = message.get_body(preferencelist=("plain", "html"))
-    names = attachment_names(message, body)
+    names = attachment_names(file_parts(message, body))
     assert 0 < len(names) < MAX_PARTS
     mail = to_incoming(message, raw, now=datetime.now(UTC))
     assert mail.text == "my cheek is still red" and len(mail.files) == MAX_FILES
